@@ -1,0 +1,3 @@
+from crashdb.cli import main
+
+main()

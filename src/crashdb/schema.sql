@@ -1,0 +1,436 @@
+-- crashdb schema for PostgreSQL, generated from the Alembic migrations.
+-- Do not edit: regenerate with `crashdb schema > src/crashdb/schema.sql`.
+
+BEGIN;
+
+CREATE TABLE alembic_version (
+    version_num VARCHAR(32) NOT NULL,
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+-- Running upgrade  -> 0001
+
+CREATE TABLE bot_vm_registration (
+    id BIGSERIAL NOT NULL,
+    bot_id VARCHAR(64) NOT NULL,
+    bot_name VARCHAR(128),
+    vm_name VARCHAR(128),
+    vm_provider VARCHAR(32),
+    region VARCHAR(32),
+    session_id VARCHAR(128),
+    strategy_name VARCHAR(64),
+    game_name VARCHAR(32),
+    platform_code VARCHAR(32),
+    initial_balance NUMERIC(18, 4),
+    base_stake NUMERIC(18, 4),
+    max_stake NUMERIC(18, 4),
+    is_active BOOLEAN DEFAULT (true) NOT NULL,
+    auto_registered BOOLEAN DEFAULT (false) NOT NULL,
+    metadata JSONB,
+    last_seen_at TIMESTAMP WITH TIME ZONE,
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    CONSTRAINT pk_bot_vm_registration PRIMARY KEY (id),
+    CONSTRAINT ck_bot_vm_registration_base_stake CHECK (base_stake IS NULL OR base_stake >= 0),
+    CONSTRAINT ck_bot_vm_registration_initial_balance CHECK (initial_balance IS NULL OR initial_balance >= 0),
+    CONSTRAINT ck_bot_vm_registration_max_stake CHECK (max_stake IS NULL OR max_stake >= 0),
+    CONSTRAINT uq_bot_vm_registration_bot_id UNIQUE (bot_id)
+);
+
+COMMENT ON COLUMN bot_vm_registration.session_id IS 'the bot''s current session';
+
+CREATE TABLE game_platform_config (
+    id BIGSERIAL NOT NULL,
+    game_name VARCHAR(32) NOT NULL,
+    platform_code VARCHAR(32) NOT NULL,
+    game_provider VARCHAR(128),
+    display_name VARCHAR(128),
+    rtp_percent NUMERIC(12, 4),
+    min_multiplier NUMERIC(12, 2),
+    max_multiplier NUMERIC(12, 2),
+    min_stake NUMERIC(18, 4),
+    max_stake NUMERIC(18, 4),
+    currency VARCHAR(8),
+    is_active BOOLEAN DEFAULT (true) NOT NULL,
+    config JSONB,
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    CONSTRAINT pk_game_platform_config PRIMARY KEY (id),
+    CONSTRAINT ck_game_platform_config_rtp_percent CHECK (rtp_percent IS NULL OR (rtp_percent > 0 AND rtp_percent <= 100)),
+    CONSTRAINT uq_game_platform_config_game_name_platform_code UNIQUE (game_name, platform_code)
+);
+
+CREATE TABLE session_logs (
+    id BIGSERIAL NOT NULL,
+    bot_id VARCHAR(64) NOT NULL,
+    session_id VARCHAR(128) NOT NULL,
+    game_name VARCHAR(32),
+    platform_code VARCHAR(32),
+    strategy_name VARCHAR(64),
+    status VARCHAR(32) DEFAULT 'active' NOT NULL,
+    start_timestamp TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    end_timestamp TIMESTAMP WITH TIME ZONE,
+    initial_balance NUMERIC(18, 4),
+    final_balance NUMERIC(18, 4),
+    current_balance NUMERIC(18, 4),
+    total_rounds INTEGER DEFAULT '0' NOT NULL,
+    total_wins INTEGER DEFAULT '0' NOT NULL,
+    total_losses INTEGER DEFAULT '0' NOT NULL,
+    total_profit NUMERIC(18, 4) DEFAULT '0' NOT NULL,
+    last_round_number INTEGER,
+    notes TEXT,
+    metadata JSONB,
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    CONSTRAINT pk_session_logs PRIMARY KEY (id),
+    CONSTRAINT ck_session_logs_final_balance CHECK (final_balance IS NULL OR final_balance >= 0),
+    CONSTRAINT ck_session_logs_initial_balance CHECK (initial_balance IS NULL OR initial_balance >= 0),
+    CONSTRAINT fk_session_logs_bot_id_bot_vm_registration FOREIGN KEY(bot_id) REFERENCES bot_vm_registration (bot_id),
+    CONSTRAINT uq_session_logs_bot_id_session_id UNIQUE (bot_id, session_id)
+);
+
+CREATE INDEX idx_session_logs_session ON session_logs (session_id);
+
+CREATE TABLE crash_game_rounds (
+    id UUID NOT NULL,
+    bot_id VARCHAR(64) NOT NULL,
+    session_id VARCHAR(128) NOT NULL,
+    vm_name VARCHAR(128),
+    vm_provider VARCHAR(32),
+    vm_region VARCHAR(32),
+    bot_version VARCHAR(32),
+    game_name VARCHAR(32) NOT NULL,
+    game_provider VARCHAR(128),
+    platform_code VARCHAR(32),
+    round_external_id VARCHAR(128),
+    currency VARCHAR(8),
+    round_number BIGINT NOT NULL,
+    bet_slot SMALLINT DEFAULT '1' NOT NULL,
+    round_start_timestamp TIMESTAMP WITH TIME ZONE NOT NULL,
+    round_end_timestamp TIMESTAMP WITH TIME ZONE,
+    round_duration_ms INTEGER,
+    stake_value NUMERIC(18, 4) NOT NULL,
+    target_multiplier NUMERIC(12, 2),
+    strategy_name VARCHAR(64),
+    strategy_step INTEGER,
+    base_stake NUMERIC(18, 4),
+    auto_cashout BOOLEAN,
+    is_simulated BOOLEAN DEFAULT (false) NOT NULL,
+    crash_multiplier NUMERIC(12, 2),
+    cashout_multiplier NUMERIC(12, 2),
+    max_multiplier_seen NUMERIC(12, 2),
+    previous_crash_multiplier NUMERIC(12, 2),
+    profit_loss NUMERIC(18, 4) NOT NULL,
+    payout_amount NUMERIC(18, 4),
+    roi_percent NUMERIC(12, 4),
+    running_balance_before NUMERIC(18, 4),
+    running_balance_after NUMERIC(18, 4),
+    session_profit NUMERIC(18, 4),
+    fee_amount NUMERIC(18, 4),
+    ocr_text VARCHAR(256),
+    ocr_confidence NUMERIC(5, 4),
+    ocr_engine VARCHAR(32),
+    detection_method VARCHAR(32),
+    detection_latency_ms INTEGER,
+    screenshot_path VARCHAR(512),
+    round_outcome VARCHAR(8) NOT NULL,
+    error_type VARCHAR(64),
+    error_description TEXT,
+    retry_count SMALLINT DEFAULT '0' NOT NULL,
+    is_valid BOOLEAN DEFAULT (true) NOT NULL,
+    metadata JSONB,
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    CONSTRAINT pk_crash_game_rounds PRIMARY KEY (id),
+    CONSTRAINT ck_crash_game_rounds_round_outcome CHECK (round_outcome IN ('WIN', 'LOSS', 'SKIP', 'ERROR')),
+    CONSTRAINT ck_crash_game_rounds_bet_slot CHECK (bet_slot >= 1),
+    CONSTRAINT ck_crash_game_rounds_cashout_multiplier CHECK (cashout_multiplier IS NULL OR cashout_multiplier >= 1.00),
+    CONSTRAINT ck_crash_game_rounds_crash_multiplier CHECK (crash_multiplier IS NULL OR crash_multiplier >= 1.00),
+    CONSTRAINT ck_crash_game_rounds_ocr_confidence CHECK (ocr_confidence IS NULL OR (ocr_confidence >= 0 AND ocr_confidence <= 1)),
+    CONSTRAINT ck_crash_game_rounds_round_number CHECK (round_number >= 0),
+    CONSTRAINT ck_crash_game_rounds_running_balance_after CHECK (running_balance_after IS NULL OR running_balance_after >= 0),
+    CONSTRAINT ck_crash_game_rounds_running_balance_before CHECK (running_balance_before IS NULL OR running_balance_before >= 0),
+    CONSTRAINT ck_crash_game_rounds_stake_value CHECK (stake_value >= 0),
+    CONSTRAINT ck_crash_game_rounds_target_multiplier CHECK (target_multiplier IS NULL OR target_multiplier >= 1.00),
+    CONSTRAINT fk_crash_game_rounds_session_session_logs FOREIGN KEY(bot_id, session_id) REFERENCES session_logs (bot_id, session_id),
+    CONSTRAINT fk_crash_game_rounds_bot_id_bot_vm_registration FOREIGN KEY(bot_id) REFERENCES bot_vm_registration (bot_id),
+    CONSTRAINT uq_crash_rounds_natural_key UNIQUE (bot_id, session_id, round_number, bet_slot)
+);
+
+CREATE INDEX idx_crash_rounds_bot_session ON crash_game_rounds (bot_id, session_id, round_number);
+
+CREATE INDEX idx_crash_rounds_game_platform ON crash_game_rounds (game_name, platform_code);
+
+CREATE INDEX idx_crash_rounds_strategy_outcome ON crash_game_rounds (strategy_name, round_outcome);
+
+CREATE TABLE analytics_round_multipliers (
+    id UUID NOT NULL,
+    round_id UUID NOT NULL,
+    round_number BIGINT,
+    bot_id VARCHAR(64),
+    session_id VARCHAR(128),
+    game_name VARCHAR(32),
+    platform_code VARCHAR(32),
+    multiplier NUMERIC(12, 2) NOT NULL,
+    multiplier_kind VARCHAR(16) NOT NULL,
+    is_crash BOOLEAN DEFAULT (false) NOT NULL,
+    is_cashout BOOLEAN DEFAULT (false) NOT NULL,
+    is_max BOOLEAN DEFAULT (false) NOT NULL,
+    ocr_confidence NUMERIC(5, 4),
+    data_quality_score NUMERIC(5, 4),
+    timestamp TIMESTAMP WITH TIME ZONE NOT NULL,
+    date_bucket DATE NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    CONSTRAINT pk_analytics_round_multipliers PRIMARY KEY (id),
+    CONSTRAINT ck_analytics_round_multipliers_data_quality_score CHECK (data_quality_score IS NULL OR (data_quality_score >= 0 AND data_quality_score <= 1)),
+    CONSTRAINT ck_analytics_round_multipliers_multiplier CHECK (multiplier >= 1.00),
+    CONSTRAINT ck_analytics_round_multipliers_ocr_confidence CHECK (ocr_confidence IS NULL OR (ocr_confidence >= 0 AND ocr_confidence <= 1)),
+    CONSTRAINT fk_analytics_round_multipliers_round_id_crash_game_rounds FOREIGN KEY(round_id) REFERENCES crash_game_rounds (id),
+    CONSTRAINT uq_analytics_round_multipliers_round_id_multiplier_kind UNIQUE (round_id, multiplier_kind)
+);
+
+COMMENT ON COLUMN analytics_round_multipliers.multiplier_kind IS 'crash|cashout|max|observed';
+
+CREATE INDEX idx_analytics_multipliers_bot_game ON analytics_round_multipliers (bot_id, game_name);
+
+CREATE INDEX idx_analytics_multipliers_round ON analytics_round_multipliers (round_id);
+
+CREATE INDEX idx_analytics_multipliers_value ON analytics_round_multipliers (multiplier);
+
+CREATE TABLE analytics_round_outcomes (
+    id UUID NOT NULL,
+    round_id UUID NOT NULL,
+    round_number BIGINT,
+    bot_id VARCHAR(64),
+    session_id VARCHAR(128),
+    game_name VARCHAR(32),
+    platform_code VARCHAR(32),
+    strategy_name VARCHAR(64),
+    outcome VARCHAR(8) NOT NULL,
+    profit_loss NUMERIC(18, 4) NOT NULL,
+    roi_percent NUMERIC(12, 4),
+    bet_amount NUMERIC(18, 4),
+    winnings NUMERIC(18, 4),
+    loss_amount NUMERIC(18, 4),
+    target_multiplier NUMERIC(12, 2),
+    actual_multiplier NUMERIC(12, 2),
+    hit_target BOOLEAN,
+    win_streak INTEGER,
+    loss_streak INTEGER,
+    outcome_category VARCHAR(32),
+    duration_seconds NUMERIC(12, 4),
+    timestamp TIMESTAMP WITH TIME ZONE NOT NULL,
+    date_bucket DATE NOT NULL,
+    hour_bucket SMALLINT NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    CONSTRAINT pk_analytics_round_outcomes PRIMARY KEY (id),
+    CONSTRAINT ck_analytics_round_outcomes_outcome CHECK (outcome IN ('WIN', 'LOSS', 'SKIP', 'ERROR')),
+    CONSTRAINT ck_analytics_round_outcomes_actual_multiplier CHECK (actual_multiplier IS NULL OR actual_multiplier >= 1.00),
+    CONSTRAINT ck_analytics_round_outcomes_bet_amount CHECK (bet_amount IS NULL OR bet_amount >= 0),
+    CONSTRAINT ck_analytics_round_outcomes_hour_bucket CHECK (hour_bucket >= 0 AND hour_bucket <= 23),
+    CONSTRAINT ck_analytics_round_outcomes_target_multiplier CHECK (target_multiplier IS NULL OR target_multiplier >= 1.00),
+    CONSTRAINT fk_analytics_round_outcomes_round_id_crash_game_rounds FOREIGN KEY(round_id) REFERENCES crash_game_rounds (id),
+    CONSTRAINT uq_analytics_round_outcomes_round_id UNIQUE (round_id)
+);
+
+CREATE INDEX idx_analytics_outcomes_bot_game ON analytics_round_outcomes (bot_id, game_name);
+
+CREATE INDEX idx_analytics_outcomes_outcome ON analytics_round_outcomes (outcome);
+
+CREATE INDEX idx_analytics_outcomes_round ON analytics_round_outcomes (round_id);
+
+CREATE INDEX idx_analytics_outcomes_strategy ON analytics_round_outcomes (strategy_name, outcome);
+
+CREATE TABLE analytics_round_signals (
+    id UUID NOT NULL,
+    round_id UUID,
+    round_number BIGINT,
+    bot_id VARCHAR(64),
+    session_id VARCHAR(128),
+    game_name VARCHAR(32),
+    platform_code VARCHAR(32),
+    signal_type VARCHAR(64) NOT NULL,
+    confidence_score NUMERIC(5, 4),
+    signal_strength NUMERIC(5, 4),
+    target_multiplier NUMERIC(12, 2),
+    time_to_crash_ms INTEGER,
+    volatility NUMERIC(12, 4),
+    momentum NUMERIC(12, 4),
+    pattern_match_type VARCHAR(64),
+    similar_rounds INTEGER,
+    feature_vector JSONB,
+    actual_multiplier NUMERIC(12, 2),
+    signal_correctness BOOLEAN,
+    prediction_error NUMERIC(12, 4),
+    timestamp TIMESTAMP WITH TIME ZONE NOT NULL,
+    date_bucket DATE NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    CONSTRAINT pk_analytics_round_signals PRIMARY KEY (id),
+    CONSTRAINT ck_analytics_round_signals_actual_multiplier CHECK (actual_multiplier IS NULL OR actual_multiplier >= 1.00),
+    CONSTRAINT ck_analytics_round_signals_confidence_score CHECK (confidence_score IS NULL OR (confidence_score >= 0 AND confidence_score <= 1)),
+    CONSTRAINT ck_analytics_round_signals_signal_strength CHECK (signal_strength IS NULL OR (signal_strength >= 0 AND signal_strength <= 1)),
+    CONSTRAINT ck_analytics_round_signals_target_multiplier CHECK (target_multiplier IS NULL OR target_multiplier >= 1.00),
+    CONSTRAINT fk_analytics_round_signals_round_id_crash_game_rounds FOREIGN KEY(round_id) REFERENCES crash_game_rounds (id),
+    CONSTRAINT uq_analytics_round_signals_round_id_signal_type UNIQUE (round_id, signal_type)
+);
+
+CREATE INDEX idx_analytics_signals_bot_game ON analytics_round_signals (bot_id, game_name);
+
+CREATE INDEX idx_analytics_signals_pattern ON analytics_round_signals (pattern_match_type);
+
+CREATE INDEX idx_analytics_signals_round ON analytics_round_signals (round_id);
+
+CREATE INDEX idx_analytics_signals_type ON analytics_round_signals (signal_type);
+
+CREATE TABLE error_logs (
+    round_id UUID,
+    error_type VARCHAR(64) NOT NULL,
+    error_message TEXT,
+    error_trace TEXT,
+    severity VARCHAR(32) DEFAULT 'error' NOT NULL,
+    recovery_action VARCHAR(256),
+    resolved BOOLEAN DEFAULT (false) NOT NULL,
+    context JSONB,
+    id UUID NOT NULL,
+    bot_id VARCHAR(64),
+    session_id VARCHAR(128),
+    round_number BIGINT,
+    timestamp TIMESTAMP WITH TIME ZONE NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    CONSTRAINT pk_error_logs PRIMARY KEY (id),
+    CONSTRAINT fk_error_logs_round_id_crash_game_rounds FOREIGN KEY(round_id) REFERENCES crash_game_rounds (id)
+);
+
+CREATE INDEX idx_error_logs_type ON error_logs (error_type);
+
+CREATE TABLE ocr_validation_logs (
+    round_id UUID,
+    raw_ocr_text VARCHAR(256),
+    cleaned_value NUMERIC(12, 2),
+    expected_value NUMERIC(12, 2),
+    confidence NUMERIC(5, 4),
+    validation_status VARCHAR(32) NOT NULL,
+    ocr_engine VARCHAR(32),
+    screenshot_path VARCHAR(512),
+    processing_time_ms INTEGER,
+    id UUID NOT NULL,
+    bot_id VARCHAR(64),
+    session_id VARCHAR(128),
+    round_number BIGINT,
+    timestamp TIMESTAMP WITH TIME ZONE NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    CONSTRAINT pk_ocr_validation_logs PRIMARY KEY (id),
+    CONSTRAINT ck_ocr_validation_logs_confidence CHECK (confidence IS NULL OR (confidence >= 0 AND confidence <= 1)),
+    CONSTRAINT fk_ocr_validation_logs_round_id_crash_game_rounds FOREIGN KEY(round_id) REFERENCES crash_game_rounds (id)
+);
+
+CREATE INDEX idx_ocr_validation_status ON ocr_validation_logs (validation_status);
+
+CREATE INDEX idx_crash_rounds_start_ts ON crash_game_rounds (round_start_timestamp DESC);
+
+CREATE INDEX idx_crash_rounds_end_ts ON crash_game_rounds (round_end_timestamp DESC);
+
+CREATE INDEX idx_crash_rounds_analytics ON crash_game_rounds (bot_id, round_start_timestamp DESC, round_outcome, profit_loss);
+
+CREATE INDEX idx_analytics_multipliers_timestamp ON analytics_round_multipliers (timestamp DESC);
+
+CREATE INDEX idx_analytics_multipliers_date ON analytics_round_multipliers (date_bucket DESC);
+
+CREATE INDEX idx_analytics_signals_timestamp ON analytics_round_signals (timestamp DESC);
+
+CREATE INDEX idx_analytics_signals_confidence ON analytics_round_signals (confidence_score DESC);
+
+CREATE INDEX idx_analytics_outcomes_timestamp ON analytics_round_outcomes (timestamp DESC);
+
+CREATE INDEX idx_analytics_outcomes_date ON analytics_round_outcomes (date_bucket DESC, bot_id);
+
+CREATE INDEX idx_error_logs_bot_ts ON error_logs (bot_id, timestamp DESC);
+
+CREATE INDEX idx_ocr_validation_bot_ts ON ocr_validation_logs (bot_id, timestamp DESC);
+
+CREATE INDEX idx_crash_rounds_metadata ON crash_game_rounds USING gin (metadata jsonb_path_ops);
+
+CREATE FUNCTION crashdb_touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER trg_bot_vm_registration_updated_at BEFORE UPDATE ON bot_vm_registration FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
+
+CREATE TRIGGER trg_game_platform_config_updated_at BEFORE UPDATE ON game_platform_config FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
+
+CREATE TRIGGER trg_session_logs_updated_at BEFORE UPDATE ON session_logs FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
+
+CREATE TRIGGER trg_crash_game_rounds_updated_at BEFORE UPDATE ON crash_game_rounds FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
+
+CREATE TRIGGER trg_analytics_round_signals_updated_at BEFORE UPDATE ON analytics_round_signals FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
+
+CREATE FUNCTION crashdb_session_totals_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- Lock the affected sessions in one fixed order: concurrent batches cannot deadlock.
+    PERFORM 1
+      FROM session_logs s
+      JOIN (SELECT DISTINCT bot_id, session_id FROM new_rounds) k
+        ON s.bot_id = k.bot_id AND s.session_id = k.session_id
+     ORDER BY s.bot_id, s.session_id
+       FOR UPDATE OF s;
+
+    UPDATE session_logs s SET
+        total_rounds = s.total_rounds + a.n_rounds,
+        total_wins = s.total_wins + a.n_wins,
+        total_losses = s.total_losses + a.n_losses,
+        total_profit = s.total_profit + a.profit,
+        current_balance = CASE
+            WHEN s.last_round_number IS NULL OR a.last_round >= s.last_round_number
+            THEN COALESCE(a.last_balance, s.current_balance)
+            ELSE s.current_balance END,
+        last_round_number = GREATEST(COALESCE(s.last_round_number, a.last_round), a.last_round)
+    FROM (
+        SELECT bot_id, session_id,
+               count(*) AS n_rounds,
+               count(*) FILTER (WHERE round_outcome = 'WIN') AS n_wins,
+               count(*) FILTER (WHERE round_outcome = 'LOSS') AS n_losses,
+               COALESCE(sum(profit_loss), 0) AS profit,
+               max(round_number) AS last_round,
+               (array_agg(running_balance_after
+                          ORDER BY round_number DESC, bet_slot DESC))[1] AS last_balance
+          FROM new_rounds
+         GROUP BY bot_id, session_id
+    ) a
+    WHERE s.bot_id = a.bot_id AND s.session_id = a.session_id;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER trg_crash_rounds_session_totals AFTER INSERT ON crash_game_rounds REFERENCING NEW TABLE AS new_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_session_totals_after_insert();
+
+CREATE MATERIALIZED VIEW mv_bot_daily_stats AS
+SELECT bot_id,
+       game_name,
+       (round_start_timestamp AT TIME ZONE 'UTC')::date AS day,
+       count(*) AS rounds,
+       count(*) FILTER (WHERE round_outcome = 'WIN') AS wins,
+       count(*) FILTER (WHERE round_outcome = 'LOSS') AS losses,
+       sum(stake_value) AS total_staked,
+       sum(profit_loss) AS total_profit,
+       avg(crash_multiplier) AS avg_crash_multiplier,
+       max(crash_multiplier) AS max_crash_multiplier,
+       min(running_balance_after) AS min_balance,
+       max(running_balance_after) AS max_balance
+  FROM crash_game_rounds
+ GROUP BY bot_id, game_name, (round_start_timestamp AT TIME ZONE 'UTC')::date;
+
+CREATE UNIQUE INDEX ux_mv_bot_daily_stats ON mv_bot_daily_stats (bot_id, game_name, day);
+
+CREATE FUNCTION refresh_bot_daily_stats() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    REFRESH MATERIALIZED VIEW CONCURRENTLY mv_bot_daily_stats;
+END
+$$;
+
+INSERT INTO alembic_version (version_num) VALUES ('0001') RETURNING alembic_version.version_num;
+
+COMMIT;
