@@ -1,0 +1,3 @@
+"""CLI commands: analytics (work in progress)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""CLI commands: report (work in progress)."""
+
+from __future__ import annotations

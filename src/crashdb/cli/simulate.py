@@ -1,0 +1,3 @@
+"""CLI commands: simulate (work in progress)."""
+
+from __future__ import annotations

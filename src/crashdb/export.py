@@ -1,0 +1,5 @@
+"""export (work in progress)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
