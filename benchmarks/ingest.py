@@ -1,0 +1,239 @@
+"""Ingest benchmark: log_batch_rounds vs a raw psycopg COPY vs one transaction per round.
+
+Same rows, same table, one run, on PostgreSQL. Creates and drops its own database on the
+server at ``CRASHDB_BENCH_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/
+postgres``).
+
+* **raw COPY** (the baseline): psycopg 3 ``COPY crash_game_rounds FROM STDIN`` of the rows,
+  already converted to column tuples (no validation, no idempotency), then COMMIT.
+* **log_batch_rounds**: the seed-style dicts in, validated (every check of
+  :mod:`crashdb.records`), ids derived, bots/sessions registered, COPY, COMMIT.
+* **one transaction per round** (the seed's design): each round in its own
+  ``with session_scope() as session: session.add(CrashGameRound(...))``, as the seed's
+  ``log_crash_round`` did, on a smaller sample.
+
+Each timed phase starts from an empty ``crash_game_rounds`` (TRUNCATE + CHECKPOINT); the
+throughputs are medians over ``--repeat`` runs. Targets: log_batch_rounds >= 0.85x raw COPY
+and >= 25x one transaction per round.
+
+    python benchmarks/ingest.py [--rows 100000] [--sample 2000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from crashdb import Database, log_batch_rounds
+from crashdb._copy import copy_rows, raw_connection
+from crashdb._write import ROUND_COLUMNS
+from crashdb.ingest import validate_round_rows
+from crashdb.models import CrashGameRound
+
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+BOTS = 8
+
+
+def make_rows(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    """Seed-style round dicts (what a bot passes to log_crash_round), ``BOTS`` bots."""
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    stake = Decimal("10.00")
+    target = Decimal("1.33")
+    rows = []
+    balance = {b: Decimal("100000.00") for b in range(BOTS)}
+    for i in range(n):
+        bot = i % BOTS
+        crash = Decimal(str(round(max(1.0, 0.97 / max(rng.random(), 1e-6)), 2)))
+        win = crash >= target
+        profit = (target - 1) * stake if win else -stake
+        before = balance[bot]
+        balance[bot] = before + profit
+        rows.append(
+            {
+                "bot_id": f"bench_bot_{bot:02d}",
+                "session_id": "bench_session",
+                "game_name": "aviator",
+                "platform_code": "dafabet",
+                "round_number": i // BOTS + 1,
+                "stake_value": stake,
+                "target_multiplier": target,
+                "crash_multiplier": crash,
+                "cashout_multiplier": target if win else None,
+                "round_outcome": "WIN" if win else "LOSS",
+                "profit_loss": profit,
+                "running_balance_before": before,
+                "running_balance_after": balance[bot],
+                "ocr_text": f"{crash}x",
+                "ocr_confidence": 0.95,
+                "strategy_name": "compound_1.33x",
+                "round_start_timestamp": start + timedelta(seconds=10 * i),
+                "metadata": {"strategy": "compound_1.33x", "prediction_correct": win},
+            }
+        )
+    return rows
+
+
+def libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def reset(db: Database) -> None:
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE crash_game_rounds CASCADE")
+        conn.exec_driver_sql(
+            "UPDATE session_logs SET total_rounds = 0, total_wins = 0, total_losses = 0, "
+            "total_profit = 0, last_round_number = NULL"
+        )
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("CHECKPOINT")
+
+
+def count(db: Database) -> int:
+    with db.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM crash_game_rounds").scalar_one())
+
+
+def timed(db: Database, n_expected: int, fn: Callable[[], None]) -> float:
+    reset(db)
+    t0 = time.perf_counter()
+    fn()
+    elapsed = time.perf_counter() - t0
+    got = count(db)
+    if got != n_expected:
+        raise SystemExit(f"expected {n_expected} rows after the run, found {got}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--sample", type=int, default=2_000, help="rows for 1 txn/round")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    server = os.environ.get("CRASHDB_BENCH_POSTGRES_URL", DEFAULT_SERVER)
+    name = f"crashdb_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(libpq(server), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    db = Database(make_url(server).set(database=name))
+    try:
+        return run(db, args)
+    finally:
+        db.dispose()
+        with psycopg.connect(libpq(server), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(db: Database, args: argparse.Namespace) -> int:
+    db.init_db()
+    rows = make_rows(args.rows)
+    # Register the bots and their session once (all phases need them for the foreign keys).
+    log_batch_rounds(rows[:BOTS], db=db)
+
+    # Baseline: a raw COPY of the same rows, as a developer would write it without crashdb:
+    # each dict becomes a tuple (an id, the values, the metadata as JSON text) fed to COPY.
+    # No validation, no derived columns, no idempotency.
+    keys = list(rows[0])
+    copy_columns = ["id", *keys]
+    meta_at = copy_columns.index("metadata")
+
+    def raw_copy() -> None:
+        with db.engine.connect() as conn:
+            raw = raw_connection(conn)
+
+            def tuples() -> Iterator[tuple[Any, ...]]:
+                for r in rows:
+                    values = [uuid.uuid4(), *(r[k] for k in keys)]
+                    values[meta_at] = json.dumps(values[meta_at])
+                    yield tuple(values)
+
+            copy_rows(raw, "crash_game_rounds", copy_columns, tuples())
+            raw.commit()
+
+    # For reference: COPY of tuples prepared before the clock starts (server-bound floor).
+    prepared = validate_round_rows(rows)
+    i_meta = ROUND_COLUMNS.index("metadata")
+    ready = []
+    for r in prepared:
+        values = [r.get(c) for c in ROUND_COLUMNS]
+        values[i_meta] = json.dumps(values[i_meta]) if values[i_meta] is not None else None
+        ready.append(tuple(values))
+
+    def prebuilt_copy() -> None:
+        with db.engine.connect() as conn:
+            raw = raw_connection(conn)
+            copy_rows(raw, "crash_game_rounds", ROUND_COLUMNS, ready)
+            raw.commit()
+
+    def batch() -> None:
+        log_batch_rounds(rows, db=db)
+
+    sample = rows[: args.sample]
+
+    def one_txn_per_round() -> None:
+        # The seed's logger: every log_crash_round call opens session_scope(), adds the ORM
+        # object and commits (one pooled connection checkout and one transaction per round).
+        for r in sample:
+            kw = dict(r)
+            kw["round_metadata"] = kw.pop("metadata")
+            rid = uuid.uuid5(uuid.NAMESPACE_OID, f"{r['bot_id']}/{r['round_number']}")
+            with db.session_scope() as session:
+                session.add(CrashGameRound(id=rid, bet_slot=1, **kw))
+
+    results: dict[str, list[float]] = {"raw": [], "prebuilt": [], "batch": [], "per_round": []}
+    load_before = os.getloadavg()[0]
+    for i in range(args.repeat):
+        results["raw"].append(args.rows / timed(db, args.rows, raw_copy))
+        results["batch"].append(args.rows / timed(db, args.rows, batch))
+        results["prebuilt"].append(args.rows / timed(db, args.rows, prebuilt_copy))
+        if i % 2 == 0:
+            results["per_round"].append(len(sample) / timed(db, len(sample), one_txn_per_round))
+    load_after = os.getloadavg()[0]
+
+    raw = statistics.median(results["raw"])
+    pre = statistics.median(results["prebuilt"])
+    bat = statistics.median(results["batch"])
+    per = statistics.median(results["per_round"])
+    print(f"crashdb ingest benchmark: {args.rows} rows, PostgreSQL, {len(ROUND_COLUMNS)} columns")
+    print(
+        f"  medians of {args.repeat} interleaved runs; {os.cpu_count()} CPUs, load average "
+        f"{load_before:.1f} before / {load_after:.1f} after"
+    )
+    print(f"  raw psycopg COPY (baseline)     {raw:>10,.0f} rows/s  runs: {fmt(results['raw'])}")
+    print(
+        f"  COPY of pre-built tuples (ref)  {pre:>10,.0f} rows/s  runs: {fmt(results['prebuilt'])}"
+    )
+    print(f"  log_batch_rounds                {bat:>10,.0f} rows/s  runs: {fmt(results['batch'])}")
+    per_runs = fmt(results["per_round"])
+    print(f"  1 txn per round (ORM, {len(sample)} rows) {per:>8,.0f} rows/s  runs: {per_runs}")
+    r1, r2, r3 = bat / raw, bat / per, bat / pre
+    print(f"  log_batch_rounds / raw COPY     {r1:>10.2f}x  (target >= 0.85x) {ok(r1 >= 0.85)}")
+    print(f"  log_batch_rounds / pre-built    {r3:>10.2f}x  (for reference)")
+    print(f"  log_batch_rounds / 1 txn/round  {r2:>10.1f}x  (target >= 25x)   {ok(r2 >= 25)}")
+    return 0 if r1 >= 0.85 and r2 >= 25 else 1
+
+
+def fmt(values: list[float]) -> str:
+    return ", ".join(f"{v:,.0f}" for v in values)
+
+
+def ok(flag: bool) -> str:
+    return "OK" if flag else "MISSED"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

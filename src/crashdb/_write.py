@@ -1,0 +1,496 @@
+"""``write_records``: validated records into the database, in one transaction.
+
+Order of work inside the transaction:
+
+1. register the bots and sessions the records name and the database does not know yet
+   (``INSERT ... ON CONFLICT DO NOTHING`` in sorted key order, so that concurrent writers
+   cannot deadlock on each other); auto-registered bots have ``auto_registered = true``;
+2. fill ``strategy_name`` of rounds that left it empty from the bot's registration, and on
+   PostgreSQL lock the sessions the rounds belong to (``FOR UPDATE``, sorted) *before* the
+   rounds' foreign-key checks take ``KEY SHARE`` locks on them: without that, two
+   transactions inserting rounds of one session deadlock in the session-totals trigger;
+3. write the records (grouped by kind, see :func:`_groups`), one statement per group
+   (``executemany``, or COPY on PostgreSQL for large round batches, see :mod:`crashdb._copy`),
+   every insert ``ON CONFLICT DO NOTHING`` so that a replay changes nothing.
+
+Analytics, error and OCR records that name a round take the bot, session, game and round
+number the caller left out from that round; a ``round_id`` that names no round is
+:class:`~crashdb.InvalidRecord` (``row`` = its index in ``records``).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, func, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from crashdb._record_models import (
+    ErrorRecord,
+    MultiplierRecord,
+    OCRRecord,
+    OutcomeRecord,
+    Record,
+    RoundRecord,
+    SessionStartRecord,
+    SessionUpdateRecord,
+    SignalRecord,
+)
+from crashdb.db import Database
+from crashdb.exceptions import FieldError, InvalidRecord
+from crashdb.models import (
+    AnalyticsRoundMultiplier,
+    AnalyticsRoundOutcome,
+    AnalyticsRoundSignal,
+    BotVMRegistration,
+    CrashGameRound,
+    ErrorLog,
+    OCRValidationLog,
+    SessionLog,
+)
+from crashdb.reference import insert_ignoring_conflicts
+
+__all__ = [
+    "ROUND_COLUMNS",
+    "Known",
+    "WriteResult",
+    "is_sqlite_busy",
+    "known_for",
+    "register",
+    "run_write",
+    "write_records",
+    "write_round_rows",
+]
+
+COPY_THRESHOLD = 200  # round batches at least this large use COPY on PostgreSQL
+SQLITE_BUSY_RETRIES = 8
+
+
+def _table(model: Any) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+ROUNDS = _table(CrashGameRound)
+BOTS = _table(BotVMRegistration)
+SESSIONS = _table(SessionLog)
+_SERVER_FILLED = frozenset({"created_at", "updated_at"})
+ROUND_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in ROUNDS.columns if c.name not in _SERVER_FILLED
+)
+
+_TABLE_OF: dict[str, Table] = {
+    "multiplier": _table(AnalyticsRoundMultiplier),
+    "signal": _table(AnalyticsRoundSignal),
+    "outcome": _table(AnalyticsRoundOutcome),
+    "error": _table(ErrorLog),
+    "ocr": _table(OCRValidationLog),
+}
+_RENAMED = {"round_metadata": "metadata", "session_metadata": "metadata"}
+_ANALYTICS = (MultiplierRecord, SignalRecord, OutcomeRecord)
+
+
+@dataclass
+class WriteResult:
+    """What one :func:`write_records` call did (inserted counts exclude replays)."""
+
+    inserted: dict[str, int] = field(default_factory=dict)
+    sessions_updated: int = 0
+    bots_registered: int = 0
+    sessions_registered: int = 0
+
+    def add(self, kind: str, n: int) -> None:
+        self.inserted[kind] = self.inserted.get(kind, 0) + max(n, 0)
+
+
+@dataclass
+class Known:
+    """Bots and sessions a process knows are registered (skips the registration statements).
+
+    A stale entry (the database was recreated) makes a write fail with a foreign-key error;
+    :func:`write_records` then clears the cache and retries once.
+    """
+
+    bots: set[str] = field(default_factory=set)
+    sessions: set[tuple[str, str]] = field(default_factory=set)
+    strategies: dict[str, str | None] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.bots.clear()
+        self.sessions.clear()
+        self.strategies.clear()
+
+
+_known: weakref.WeakKeyDictionary[Database, Known] = weakref.WeakKeyDictionary()
+_known_lock = threading.Lock()
+
+
+def known_for(db: Database) -> Known:
+    with _known_lock:
+        k = _known.get(db)
+        if k is None:
+            k = _known[db] = Known()
+        return k
+
+
+def is_sqlite_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" / "database is busy" (retry after a pause)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+
+
+def write_records(db: Database, records: Sequence[Record]) -> WriteResult:
+    """Write ``records`` in one transaction, in order, idempotently (see the module doc).
+
+    Raises :class:`~crashdb.InvalidRecord` for records that reference a missing round, and
+    SQLAlchemy's ``OperationalError`` / ``DBAPIError`` when the database is unreachable
+    (nothing is written then). SQLite "database is locked" errors are retried with backoff.
+    """
+    result = WriteResult()
+    if not records:
+        return result
+
+    known = known_for(db)
+
+    def work(conn: Connection) -> WriteResult:
+        res = WriteResult()
+        _write(conn, db.backend, records, res, known)
+        return res
+
+    try:
+        return run_write(db, work)
+    except IntegrityError:
+        if not (known.bots or known.sessions):
+            raise
+        known.clear()  # perhaps stale (database recreated): register again, once
+        return run_write(db, work)
+
+
+T = TypeVar("T")
+
+
+def run_write(db: Database, work: Callable[[Connection], T]) -> T:
+    """Run ``work`` in one write transaction; retry SQLite busy errors with jittered backoff."""
+    attempt = 0
+    while True:
+        try:
+            with db.write_connection() as conn:
+                return work(conn)
+        except OperationalError as exc:
+            if db.backend != "sqlite" or not is_sqlite_busy(exc) or attempt >= SQLITE_BUSY_RETRIES:
+                raise
+            attempt += 1
+            time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+
+
+_SESSION_KINDS = frozenset({"session_start", "session_update"})
+_KIND_ORDER = ("round", "multiplier", "signal", "outcome", "error", "ocr")
+
+
+def _groups(records: Sequence[Record]) -> Iterator[tuple[str, list[int]]]:
+    """The order of work: (kind, indices into ``records``).
+
+    Session records stay where they are. Between two of them, all rounds go first (the
+    analytics rows that follow need them), then each other kind; every kind keeps its
+    original order. One statement per group instead of one per record: a writer's batch of
+    interleaved round / multiplier / outcome records becomes a handful of statements.
+    """
+    segment: dict[str, list[int]] = {}
+    for i, rec in enumerate(records):
+        if rec.kind in _SESSION_KINDS:
+            for kind in _KIND_ORDER:
+                if kind in segment:
+                    yield kind, segment[kind]
+            segment = {}
+            yield rec.kind, [i]
+        else:
+            segment.setdefault(rec.kind, []).append(i)
+    for kind in _KIND_ORDER:
+        if kind in segment:
+            yield kind, segment[kind]
+
+
+def _write(
+    conn: Connection,
+    backend: str,
+    records: Sequence[Record],
+    result: WriteResult,
+    known: Known | None = None,
+) -> None:
+    round_dicts = [r.__dict__ for r in records if isinstance(r, RoundRecord)]
+    strategies = register(conn, backend, round_dicts, records, result, known)
+    for kind, indices in _groups(records):
+        run = [records[i] for i in indices]
+        if kind == "round":
+            rows = [_round_row(r, strategies) for r in run]  # type: ignore[arg-type]
+            result.add("round", write_round_rows(conn, backend, rows))
+        elif kind == "session_start":
+            for rec in run:
+                _upsert_session(conn, backend, rec)  # type: ignore[arg-type]
+                result.add("session_start", 1)
+        elif kind == "session_update":
+            for rec in run:
+                result.sessions_updated += _update_session(conn, rec)  # type: ignore[arg-type]
+        else:
+            rows = [_row(r) for r in run]
+            _complete_from_rounds(conn, rows, indices, kind)
+            table = _TABLE_OF[kind]
+            stmt = insert_ignoring_conflicts(backend, table).returning(table.c.id)
+            result.add(kind, len(conn.execute(stmt, rows).all()))
+
+
+def _row(rec: Record) -> dict[str, Any]:
+    row = dict(rec.__dict__)
+    del row["kind"]
+    for attr, column in _RENAMED.items():
+        if attr in row:
+            row[column] = row.pop(attr)
+    return row
+
+
+def _round_row(rec: RoundRecord, strategies: dict[str, str | None]) -> dict[str, Any]:
+    row = _row(rec)
+    if row["strategy_name"] is None:
+        row["strategy_name"] = strategies.get(rec.bot_id)
+    return row
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def register(
+    conn: Connection,
+    backend: str,
+    rounds: Sequence[dict[str, Any]],
+    records: Sequence[Record],
+    result: WriteResult,
+    known: Known | None = None,
+) -> dict[str, str | None]:
+    """Register unknown bots and sessions named by ``rounds`` (column dicts) and ``records``;
+    returns ``{bot_id: registered strategy}`` for the bots of rounds without a strategy.
+
+    ``known`` (a per-database cache) skips the statements for bots and sessions this process
+    already registered or saw registered."""
+    bots: dict[str, dict[str, Any]] = {}
+    sessions: dict[tuple[str, str], dict[str, Any]] = {}
+    need_strategy: set[str] = set()
+    round_sessions = {(r["bot_id"], r["session_id"]) for r in rounds}
+    for r in rounds:
+        bot, sid = r["bot_id"], r["session_id"]
+        if r.get("strategy_name") is None:
+            need_strategy.add(bot)
+        if bot not in bots:
+            bots[bot] = {
+                "bot_id": bot,
+                "session_id": sid,
+                "game_name": r["game_name"],
+                "platform_code": r.get("platform_code"),
+                "strategy_name": r.get("strategy_name"),
+            }
+        if (bot, sid) not in sessions:
+            sessions[(bot, sid)] = {
+                "bot_id": bot,
+                "session_id": sid,
+                "game_name": r["game_name"],
+                "platform_code": r.get("platform_code"),
+                "strategy_name": r.get("strategy_name"),
+                "initial_balance": r.get("running_balance_before"),
+                "current_balance": r.get("running_balance_before"),
+                "start_timestamp": r["round_start_timestamp"],
+            }
+    for rec in records:
+        if isinstance(rec, SessionStartRecord):
+            bots.setdefault(
+                rec.bot_id,
+                {
+                    "bot_id": rec.bot_id,
+                    "session_id": rec.session_id,
+                    "game_name": rec.game_name,
+                    "platform_code": rec.platform_code,
+                    "strategy_name": rec.strategy_name,
+                },
+            )
+        elif isinstance(rec, (*_ANALYTICS, ErrorRecord, OCRRecord)) and rec.bot_id is not None:
+            bots.setdefault(
+                rec.bot_id,
+                {
+                    "bot_id": rec.bot_id,
+                    "session_id": rec.session_id,
+                    "game_name": getattr(rec, "game_name", None),
+                    "platform_code": getattr(rec, "platform_code", None),
+                    "strategy_name": getattr(rec, "strategy_name", None),
+                },
+            )
+            if rec.session_id is not None and isinstance(rec, _ANALYTICS):
+                sessions.setdefault(
+                    (rec.bot_id, rec.session_id),
+                    {
+                        "bot_id": rec.bot_id,
+                        "session_id": rec.session_id,
+                        "game_name": rec.game_name,
+                        "platform_code": rec.platform_code,
+                        "strategy_name": getattr(rec, "strategy_name", None),
+                        "initial_balance": None,
+                        "current_balance": None,
+                        "start_timestamp": rec.timestamp,
+                    },
+                )
+    if known is not None:
+        bots = {b: v for b, v in bots.items() if b not in known.bots}
+        sessions = {k: v for k, v in sessions.items() if k not in known.sessions}
+        cached = {b: known.strategies[b] for b in need_strategy if b in known.strategies}
+        need_strategy -= cached.keys()
+    else:
+        cached = {}
+    if bots:
+        rows = [{**bots[b], "auto_registered": True, "is_active": True} for b in sorted(bots)]
+        stmt = insert_ignoring_conflicts(backend, BOTS, "bot_id").returning(BOTS.c.id)
+        result.bots_registered = len(conn.execute(stmt, rows).all())
+    strategies: dict[str, str | None] = dict(cached)
+    if need_strategy:
+        q = select(BOTS.c.bot_id, BOTS.c.strategy_name).where(
+            BOTS.c.bot_id.in_(sorted(need_strategy))
+        )
+        strategies.update({b: s for b, s in conn.execute(q)})
+    if sessions:
+        rows = []
+        for key in sorted(sessions):
+            row = dict(sessions[key], status="active")
+            if row["strategy_name"] is None:
+                row["strategy_name"] = strategies.get(key[0])
+            rows.append(row)
+        add = insert_ignoring_conflicts(backend, SESSIONS, "bot_id", "session_id")
+        result.sessions_registered = len(conn.execute(add.returning(SESSIONS.c.id), rows).all())
+    if known is not None:
+        known.bots.update(bots)
+        known.sessions.update(sessions)
+        known.strategies.update(strategies)
+    if backend == "postgresql" and round_sessions:
+        # Take the session rows' lock before the rounds' foreign-key checks take KEY SHARE
+        # locks on them: otherwise two transactions inserting rounds of one session each
+        # hold KEY SHARE and wait for the other in the totals trigger's FOR UPDATE (deadlock).
+        pair = tuple_(SESSIONS.c.bot_id, SESSIONS.c.session_id)
+        conn.execute(
+            select(SESSIONS.c.id)
+            .where(pair.in_(sorted(round_sessions)))
+            .order_by(SESSIONS.c.bot_id, SESSIONS.c.session_id)
+            .with_for_update()
+        )
+    return strategies
+
+
+def _upsert_session(conn: Connection, backend: str, rec: SessionStartRecord) -> None:
+    """Create the session, or complete one that rounds registered (explicit values win,
+    status and totals are left alone so that a replay cannot reopen a closed session)."""
+    row = _row(rec)
+    del row["id"]
+    row["current_balance"] = rec.initial_balance
+    stmt: Any = (postgresql.insert if backend == "postgresql" else sqlite.insert)(SESSIONS)
+    ex = stmt.excluded
+    t = SESSIONS.c
+    stmt = stmt.values(row).on_conflict_do_update(
+        index_elements=["bot_id", "session_id"],
+        set_={
+            "game_name": func.coalesce(ex.game_name, t.game_name),
+            "platform_code": func.coalesce(ex.platform_code, t.platform_code),
+            "strategy_name": func.coalesce(ex.strategy_name, t.strategy_name),
+            "initial_balance": func.coalesce(ex.initial_balance, t.initial_balance),
+            "current_balance": func.coalesce(t.current_balance, ex.initial_balance),
+            "notes": func.coalesce(ex.notes, t.notes),
+            "metadata": func.coalesce(ex["metadata"], t["metadata"]),
+        },
+    )
+    conn.execute(stmt)
+
+
+def _update_session(conn: Connection, rec: SessionUpdateRecord) -> int:
+    t = SESSIONS.c
+    values: dict[str, Any] = {}
+    for name in ("final_balance", "status", "notes", "end_timestamp"):
+        value = getattr(rec, name)
+        if value is not None:
+            values[name] = value
+    if rec.session_metadata is not None:
+        values["metadata"] = rec.session_metadata
+    if rec.final_balance is not None:
+        values["current_balance"] = rec.final_balance
+    cond = t.session_id == rec.session_id
+    if rec.bot_id is not None:
+        cond = cond & (t.bot_id == rec.bot_id)
+    if not values:
+        values["updated_at"] = func.now()
+    res = conn.execute(update(SESSIONS).where(cond).values(values))
+    return max(res.rowcount, 0)
+
+
+# --------------------------------------------------------------------------- analytics
+
+
+_FILL = ("bot_id", "session_id", "round_number", "game_name", "platform_code")
+
+
+def _complete_from_rounds(
+    conn: Connection, rows: list[dict[str, Any]], indices: list[int], kind: str
+) -> None:
+    """Check that referenced rounds exist and fill identity columns the caller left out."""
+    ids = sorted({r["round_id"] for r in rows if r.get("round_id") is not None})
+    if not ids:
+        return
+    cols = [
+        ROUNDS.c.id,
+        *(ROUNDS.c[n] for n in _FILL),
+        ROUNDS.c.strategy_name,
+        ROUNDS.c.stake_value,
+    ]
+    found: dict[uuid.UUID, Any] = {}
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        for r in conn.execute(select(*cols).where(ROUNDS.c.id.in_(chunk))):
+            found[r.id] = r
+    errors: list[FieldError] = []
+    fill = [n for n in _FILL if n in _TABLE_OF[kind].c]  # error/OCR logs have no game columns
+    for i, row in enumerate(rows):
+        rid = row.get("round_id")
+        if rid is None:
+            continue
+        src = found.get(rid)
+        if src is None:
+            errors.append(FieldError("round_id", f"no round with id {rid}", indices[i]))
+            continue
+        for name in fill:
+            if row.get(name) is None:
+                row[name] = getattr(src, name)
+        if kind == "outcome":
+            if row.get("strategy_name") is None:
+                row["strategy_name"] = src.strategy_name
+            if row.get("bet_amount") is None:
+                row["bet_amount"] = src.stake_value
+    if errors:
+        raise InvalidRecord(errors, kind)
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+def write_round_rows(conn: Connection, backend: str, rows: list[dict[str, Any]]) -> int:
+    """Insert round rows (dicts keyed by column name); returns how many were new."""
+    if not rows:
+        return 0
+    if backend == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        from crashdb._copy import copy_rounds
+
+        return copy_rounds(conn, rows)
+    full = [{c: r.get(c) for c in ROUND_COLUMNS} for r in rows]
+    # RETURNING counts exactly the new rows (executemany rowcounts differ between drivers).
+    stmt = insert_ignoring_conflicts(backend, ROUNDS).returning(ROUNDS.c.id)
+    return len(conn.execute(stmt, full).all())
