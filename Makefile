@@ -17,8 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/crashdb init
-	$(BIN)/crashdb check
+	$(BIN)/crashdb demo
 
 test: lint typecheck pytest
 
@@ -35,6 +34,7 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/analytics.py
+	$(BIN)/python benchmarks/simulate.py
 
 schema: $(STAMP)
 	$(BIN)/crashdb schema > src/crashdb/schema.sql

@@ -1,3 +1,456 @@
-"""CLI commands: simulate (work in progress)."""
+"""``crashdb simulate``, ``montecarlo``, ``backtest`` and ``demo`` (``verify``: :mod:`._verify`)."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from crashdb.cli import _verify  # noqa: F401  (registers ``crashdb verify``)
+from crashdb.cli._app import DbUrl, JsonFlag, app, console, err_console, open_db, print_json
+from crashdb.cli._sim_output import (
+    bot_table,
+    compact_table,
+    mc_tables,
+    new_bar,
+    pct,
+    print_fleet,
+    progress_bar,
+    require_schema,
+)
+from crashdb.db import Database
+from crashdb.fairness import verify_recorded_rounds
+from crashdb.games import get_game
+from crashdb.montecarlo import MonteCarloResult, monte_carlo
+from crashdb.simulate import (
+    DEFAULT_START,
+    FleetConfig,
+    FleetResult,
+    backtest,
+    load_multipliers_csv,
+    load_multipliers_db,
+    run_fleet,
+)
+from crashdb.strategies import BUILTIN_STRATEGIES, KellyCriterion, Strategy, make_strategy
+
+DEFAULT_STRATEGIES = list(BUILTIN_STRATEGIES)
+DEFAULT_GAMES = ["aviator", "aviatrix", "jetx"]
+
+StrategyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--strategy",
+        "-s",
+        help="Strategy spec, repeatable: compound_1.33x, martingale\\[max_stake=50], "
+        "fixed_stake, kelly_criterion\\[edge=0.02], path/to/file.py:ClassName (add "
+        "name=... to tell two of a kind apart). Default: the four built-ins.",
+    ),
+]
+GameOpt = Annotated[
+    list[str] | None,
+    typer.Option("--game", "-g", help="Game, repeatable (aviator, aviatrix, jetx)."),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: same seed, same result.")]
+BankrollOpt = Annotated[str, typer.Option("--bankroll", help="Starting balance per session.")]
+BaseStakeOpt = Annotated[str, typer.Option("--base-stake", help="Base stake of the strategies.")]
+MaxStakeOpt = Annotated[
+    str, typer.Option("--max-stake", help="Table limit (martingale, compound).")
+]
+RtpOpt = Annotated[
+    str | None, typer.Option("--rtp", help="Override the games' published RTP (e.g. 0.97).")
+]
+StopLossOpt = Annotated[
+    str | None, typer.Option("--stop-loss", help="End a session after losing this much.")
+]
+StartOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        "--start",
+        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+        help="UTC time of the first simulated round (default 2025-01-01; fixed, so the same "
+        "seed gives identical rows).",
+    ),
+]
+TakeProfitOpt = Annotated[
+    str | None, typer.Option("--take-profit", help="End a session after winning this much.")
+]
+
+
+def _dec(value: str | None, option: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        d = Decimal(value)
+    except InvalidOperation:
+        raise typer.BadParameter(f"{value!r} is not a number", param_hint=option) from None
+    if not d.is_finite():
+        raise typer.BadParameter(f"{value!r} is not finite", param_hint=option)
+    return d
+
+
+def _utc(value: datetime | None) -> datetime:
+    if value is None:
+        return DEFAULT_START
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _req_dec(value: str, option: str) -> Decimal:
+    d = _dec(value, option)
+    assert d is not None
+    return d
+
+
+def _run_fleet_with_progress(db: Database, config: FleetConfig) -> FleetResult:
+    """Simulate with one bar for the rounds played and one for the records committed."""
+    with new_bar() as bar:
+        play = bar.add_task(f"Simulating {config.sessions} sessions", total=config.max_rounds)
+        commit = bar.add_task("Committing (RoundWriter)", total=None)
+
+        def committed(done: int, total: int) -> None:
+            bar.update(commit, completed=done, total=total)
+
+        try:
+            return run_fleet(
+                db,
+                config,
+                progress=lambda n: bar.advance(play, n),
+                commit_progress=committed,
+            )
+        except RuntimeError as exc:
+            err_console.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(1) from None
+
+
+def _strategies(specs: Sequence[str] | None, game_rtp: Decimal, **kw: Any) -> list[Strategy]:
+    try:
+        return [make_strategy(s, rtp=game_rtp, **kw) for s in (specs or DEFAULT_STRATEGIES)]
+    except (ValueError, TypeError, ImportError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--strategy") from None
+
+
+def _check_games(games: Sequence[str]) -> None:
+    for g in games:
+        try:
+            get_game(g)
+        except KeyError as exc:
+            raise typer.BadParameter(str(exc.args[0]), param_hint="--game") from None
+
+
+# ------------------------------------------------------------------------------ commands
+
+
+@app.command()
+def simulate(
+    db_url: DbUrl = None,
+    bots: Annotated[int, typer.Option("--bots", min=1, help="Number of bots.")] = 6,
+    games: GameOpt = None,
+    strategies: StrategyOpt = None,
+    rounds: Annotated[int, typer.Option("--rounds", min=1, help="Rounds per session.")] = 100,
+    seed: SeedOpt = 0,
+    start: StartOpt = None,
+    bankroll: BankrollOpt = "100.00",
+    base_stake: BaseStakeOpt = "1.00",
+    max_stake: MaxStakeOpt = "50.00",
+    rtp: RtpOpt = None,
+    signal_rate: Annotated[
+        float,
+        typer.Option(
+            "--signal-rate", min=0.0, max=1.0, help="Share of rounds with a chance-level signal."
+        ),
+    ] = 0.2,
+    stop_loss: StopLossOpt = None,
+    take_profit: TakeProfitOpt = None,
+    monte_carlo_sessions: Annotated[
+        int | None,
+        typer.Option(
+            "--monte-carlo",
+            min=2,
+            help="Instead: K Monte Carlo sessions per strategy and game (NumPy, nothing written).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Simulate a fleet (bots x games x strategies x rounds), logging every round."""
+    game_list = list(games or DEFAULT_GAMES)
+    _check_games(game_list)
+    if monte_carlo_sessions is not None:
+        _run_monte_carlo(
+            game_list,
+            strategies,
+            monte_carlo_sessions,
+            rounds,
+            seed,
+            bankroll,
+            base_stake,
+            max_stake,
+            rtp,
+            stop_loss,
+            take_profit,
+            as_json,
+        )
+        return
+    rtp_d = _dec(rtp, "--rtp")
+    specs = list(strategies or DEFAULT_STRATEGIES)
+    _strategies(specs, rtp_d or Decimal("0.97"), base_stake=base_stake, max_stake=max_stake)
+    try:
+        config = FleetConfig(
+            bots=bots,
+            games=game_list,
+            strategies=specs,
+            rounds=rounds,
+            seed=seed,
+            bankroll=_req_dec(bankroll, "--bankroll"),
+            base_stake=_req_dec(base_stake, "--base-stake"),
+            max_stake=_req_dec(max_stake, "--max-stake"),
+            rtp=rtp_d,
+            signal_rate=signal_rate,
+            start=_utc(start),
+            stop_loss=_dec(stop_loss, "--stop-loss"),
+            take_profit=_dec(take_profit, "--take-profit"),
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--strategy") from None
+    db = open_db(db_url)
+    require_schema(db)
+    started = time.perf_counter()
+    result = _run_fleet_with_progress(db, config)
+    print_fleet(result, time.perf_counter() - started, as_json)
+
+
+def _run_monte_carlo(
+    games: Sequence[str],
+    specs: Sequence[str] | None,
+    sessions: int,
+    rounds: int,
+    seed: int,
+    bankroll: str,
+    base_stake: str,
+    max_stake: str,
+    rtp: str | None,
+    stop_loss: str | None,
+    take_profit: str | None,
+    as_json: bool,
+) -> None:
+    rtp_d = _dec(rtp, "--rtp")
+    results: list[MonteCarloResult] = []
+    kellys: list[str] = []
+    for g, name in enumerate(games):
+        game = get_game(name, rtp_d)
+        strats = _strategies(
+            specs,
+            game.rtp,
+            base_stake=base_stake,
+            max_stake=max_stake,
+            stop_loss=_dec(stop_loss, "--stop-loss"),
+            take_profit=_dec(take_profit, "--take-profit"),
+        )
+        with progress_bar(f"Monte Carlo on {name}", sessions * rounds * len(strats)) as advance:
+            for i, strat in enumerate(strats):
+                r = monte_carlo(
+                    strat,
+                    game,
+                    sessions=sessions,
+                    rounds=rounds,
+                    bankroll=_req_dec(bankroll, "--bankroll"),
+                    seed=seed + 1000 * g + i,
+                    progress=advance,
+                )
+                r.strategy = f"{strat.name} @ {name}" if len(games) > 1 else strat.name
+                results.append(r)
+                if isinstance(strat, KellyCriterion) and g == 0:
+                    kellys.append(strat.explain())
+    if as_json:
+        print_json([r.as_dict() for r in results])
+        return
+    for table in mc_tables(results):
+        console.print(table)
+    for line in kellys:
+        console.print(f"[dim]{line}[/dim]")
+
+
+@app.command("montecarlo")
+def montecarlo_command(
+    game: Annotated[str, typer.Option("--game", "-g", help="Game.")] = "aviator",
+    strategies: StrategyOpt = None,
+    sessions: Annotated[int, typer.Option("--sessions", "-k", min=2, help="Sessions (K).")] = 2000,
+    rounds: Annotated[
+        int, typer.Option("--rounds", "-m", min=1, help="Rounds per session.")
+    ] = 1000,
+    seed: SeedOpt = 0,
+    bankroll: BankrollOpt = "100.00",
+    base_stake: BaseStakeOpt = "1.00",
+    max_stake: MaxStakeOpt = "50.00",
+    rtp: RtpOpt = None,
+    stop_loss: StopLossOpt = None,
+    take_profit: TakeProfitOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Monte Carlo: K sessions per strategy; final balances, P(ruin), ROI vs RTP-1."""
+    _check_games([game])
+    _run_monte_carlo(
+        [game],
+        strategies,
+        sessions,
+        rounds,
+        seed,
+        bankroll,
+        base_stake,
+        max_stake,
+        rtp,
+        stop_loss,
+        take_profit,
+        as_json,
+    )
+
+
+@app.command("backtest")
+def backtest_command(
+    db_url: DbUrl = None,
+    csv_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", exists=True, dir_okay=False, help="CSV with a crash_multiplier column."
+        ),
+    ] = None,
+    column: Annotated[str, typer.Option("--column", help="CSV column.")] = "crash_multiplier",
+    game: Annotated[str | None, typer.Option("--game", "-g", help="Recorded game.")] = None,
+    platform: Annotated[str | None, typer.Option("--platform", "-p", help="Platform.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N rounds.")] = None,
+    strategies: StrategyOpt = None,
+    bankroll: BankrollOpt = "100.00",
+    base_stake: BaseStakeOpt = "1.00",
+    max_stake: MaxStakeOpt = "50.00",
+    rtp: RtpOpt = None,
+    stop_loss: StopLossOpt = None,
+    take_profit: TakeProfitOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Replay recorded multipliers (database or CSV) through strategies and compare them."""
+    if csv_file is not None:
+        try:
+            crashes = load_multipliers_csv(csv_file, column)
+        except ValueError as exc:
+            err_console.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(1) from None
+        if limit:
+            crashes = crashes[:limit]
+        source = str(csv_file)
+    else:
+        db = open_db(db_url)
+        require_schema(db)
+        crashes = load_multipliers_db(db, game_name=game, platform_code=platform, limit=limit)
+        source = f"{game or 'all games'} on {platform or 'all platforms'}"
+    if not crashes:
+        err_console.print(f"[red]No recorded multipliers in {source}.[/red]")
+        raise typer.Exit(1)
+    rtp_d = _dec(rtp, "--rtp") or (get_game(game).rtp if game else Decimal("0.97"))
+    strats = _strategies(
+        strategies,
+        rtp_d,
+        base_stake=base_stake,
+        max_stake=max_stake,
+        stop_loss=_dec(stop_loss, "--stop-loss"),
+        take_profit=_dec(take_profit, "--take-profit"),
+    )
+    start = _req_dec(bankroll, "--bankroll")
+    with progress_bar(
+        f"Backtesting {len(crashes):,} rounds", len(crashes) * len(strats)
+    ) as advance:
+        summaries = backtest(strats, crashes, start, progress=advance)
+    mean = sum(crashes, Decimal(0)) / len(crashes)
+    if as_json:
+        print_json(
+            {
+                "source": source,
+                "rounds": len(crashes),
+                "rtp": str(rtp_d),
+                "expected_roi": float(rtp_d) - 1,
+                "strategies": [s.as_dict() for s in summaries],
+            }
+        )
+        return
+    table = compact_table(f"Backtest: {len(crashes):,} rounds from {source}")
+    table.add_column("strategy", no_wrap=True)
+    for col in ("rounds", "win%", "profit", "ROI%", "final", "max DD"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("ended")
+    for s in summaries:
+        table.add_row(
+            s.strategy,
+            f"{s.rounds:,}",
+            "-" if s.win_rate is None else f"{s.win_rate * 100:.1f}",
+            f"{s.profit:+,.2f}",
+            pct(s.roi).rstrip("%"),
+            f"{s.final_balance:,.2f}",
+            f"{s.max_drawdown:,.2f}",
+            "busted" if s.ruined else (s.stop_reason or "all rounds").split(":")[0],
+        )
+    table.caption = (
+        f"Expected ROI of every strategy: RTP-1 = {pct(float(rtp_d) - 1)}. "
+        f"Mean multiplier {mean:.2f}; starting balance {start}."
+    )
+    console.print(table)
+
+
+@app.command()
+def demo(
+    db_url: DbUrl = None,
+    bots: Annotated[int, typer.Option("--bots", min=1, help="Number of bots.")] = 6,
+    rounds: Annotated[int, typer.Option("--rounds", min=1, help="Rounds per session.")] = 60,
+    seed: SeedOpt = 2025,
+    start: StartOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the HTML report.")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """The main job: initialize, simulate a small fleet, summarize, write report.html."""
+    started = time.perf_counter()
+    db = open_db(db_url)
+    target = db.url.render_as_string(hide_password=True)
+    console.rule("[bold]crashdb demo")
+    if not db.test_connection():
+        err_console.print(f"[red]Cannot connect to {target}[/red]")
+        raise typer.Exit(1)
+    db.init_db()
+    console.print(f"[green]1.[/green] Schema ready in {target}")
+    config = FleetConfig(bots=bots, rounds=rounds, seed=seed, start=_utc(start))
+    console.print(
+        f"[green]2.[/green] Simulating {config.bots} bots x {len(config.games)} games x "
+        f"{len(config.strategies)} strategies x {config.rounds} rounds "
+        f"(RTP {', '.join(f'{g} {get_game(g).rtp}' for g in config.games)}), "
+        "logging every round through the RoundWriter"
+    )
+    sim_start = time.perf_counter()
+    result = _run_fleet_with_progress(db, config)
+    sim_elapsed = time.perf_counter() - sim_start
+    console.print("[green]3.[/green] Summary")
+    print_fleet(result, sim_elapsed, as_json=False)
+    console.print(bot_table(result))
+    checks = verify_recorded_rounds(db, game_name="aviator", limit=2000)
+    console.print(
+        f"[green]4.[/green] Provably fair: {sum(c.ok for c in checks):,} of {len(checks):,} "
+        "Aviator rounds' seed commitments verify (`crashdb verify`)."
+    )
+    _write_report_hook(db, out)
+    console.print(f"[bold]Done in {time.perf_counter() - started:.1f} s.[/bold]")
+
+
+def _write_report_hook(db: Database, out: Path) -> None:
+    """REPORT HOOK: the demo's report step, ``crashdb.report.write_report(out, db=db)``."""
+    try:
+        from crashdb.report import write_report  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        console.print(
+            "[yellow]5.[/yellow] HTML report: not available (crashdb.report.write_report "
+            "is missing), skipped."
+        )
+        return
+    with err_console.status("Writing the report") as status:
+        path = write_report(out, db=db, progress=lambda text: status.update(f"Report: {text}"))
+    console.print(f"[green]5.[/green] Report written to {path}")
