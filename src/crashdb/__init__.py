@@ -12,6 +12,7 @@ from crashdb import (
     fairness,
     games,
     ingest,
+    maintenance,
     records,
     report,
     simulate,
@@ -26,6 +27,7 @@ from crashdb.export import *  # noqa: F403
 from crashdb.fairness import *  # noqa: F403
 from crashdb.games import *  # noqa: F403
 from crashdb.ingest import *  # noqa: F403
+from crashdb.maintenance import *  # noqa: F403
 from crashdb.records import *  # noqa: F403
 from crashdb.report import *  # noqa: F403
 from crashdb.simulate import *  # noqa: F403
@@ -42,6 +44,7 @@ __all__ = [
     *stats.__all__,
     *analytics.__all__,
     *export.__all__,
+    *maintenance.__all__,
     *games.__all__,
     *fairness.__all__,
     *strategies.__all__,
