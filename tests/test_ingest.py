@@ -354,7 +354,7 @@ _amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999"), pl
     balance=_amounts,
     confidence=st.none() | st.decimals(min_value=0, max_value=1, places=4),
     win=st.booleans(),
-    n=st.integers(0, 2**31 - 1),
+    n=st.integers(0, 2**63 - 1),
 )
 def test_property_valid_in_stored_out_exactly(
     db: Database,

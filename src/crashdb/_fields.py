@@ -235,9 +235,9 @@ _NON_NEGATIVE_INT = frozenset(
         "strategy_step",
     }
 )
-# round_number is BIGINT in crash_game_rounds, but session_logs.last_round_number (kept by the
-# session-totals trigger) is INTEGER: a larger round number would fail inside the trigger.
-INT_MAX = {"round_number": 2**31 - 1}
+# Per-column upper bounds tighter than the column type's (none at present: round_number and
+# session_logs.last_round_number are both BIGINT since migration 0003).
+INT_MAX: dict[str, int] = {}
 _INT_RANGES: list[tuple[type, int]] = [(SmallInteger, 15), (BigInteger, 63), (Integer, 31)]
 
 

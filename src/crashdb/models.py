@@ -191,7 +191,9 @@ class SessionLog(Base):
     total_wins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     total_losses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     total_profit: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
-    last_round_number: Mapped[int | None] = mapped_column(Integer)
+    last_round_number: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite")
+    )
     notes: Mapped[str | None] = mapped_column(Text)
     session_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType)
     created_at: Mapped[datetime] = _created()
@@ -319,6 +321,40 @@ class CrashGameRound(Base):
             postgresql_using="gin",
             postgresql_ops={"metadata": "jsonb_path_ops"},
         ).ddl_if(dialect="postgresql"),
+        # Analytics (migration 0002): runs in order, game rounds by external id, game by time.
+        Index("idx_crash_rounds_session_run", "session_id", "bot_id", "round_number", "bet_slot"),
+        Index(
+            "idx_crash_rounds_strategy_run",
+            "strategy_name",
+            "bot_id",
+            "session_id",
+            "round_number",
+            "bet_slot",
+            postgresql_include=[
+                "round_outcome",
+                "stake_value",
+                "profit_loss",
+                "running_balance_before",
+                "round_start_timestamp",
+                "round_end_timestamp",
+                "game_name",
+            ],
+        ),
+        Index(
+            "idx_crash_rounds_game_round",
+            "game_name",
+            "platform_code",
+            "round_external_id",
+            postgresql_include=[
+                "crash_multiplier",
+                "round_start_timestamp",
+                "round_number",
+                "is_valid",
+                "bot_id",
+                "session_id",
+            ],
+        ),
+        Index("idx_crash_rounds_game_ts", "game_name", "round_start_timestamp"),
     )
 
 

@@ -433,4 +433,76 @@ $$;
 
 INSERT INTO alembic_version (version_num) VALUES ('0001') RETURNING alembic_version.version_num;
 
+-- Running upgrade 0001 -> 0002_analytics
+
+CREATE INDEX idx_crash_rounds_session_run ON crash_game_rounds (session_id, bot_id, round_number, bet_slot);
+
+CREATE INDEX idx_crash_rounds_strategy_run ON crash_game_rounds (strategy_name, bot_id, session_id, round_number, bet_slot) INCLUDE (round_outcome, stake_value, profit_loss, running_balance_before, round_start_timestamp, round_end_timestamp, game_name);
+
+CREATE INDEX idx_crash_rounds_game_round ON crash_game_rounds (game_name, platform_code, round_external_id) INCLUDE (crash_multiplier, round_start_timestamp, round_number, is_valid, bot_id, session_id);
+
+CREATE INDEX idx_crash_rounds_game_ts ON crash_game_rounds (game_name, round_start_timestamp);
+
+CREATE FUNCTION crashdb_signal_actual_multiplier() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.actual_multiplier IS NULL AND NEW.round_id IS NOT NULL THEN
+        SELECT r.crash_multiplier INTO NEW.actual_multiplier
+          FROM crash_game_rounds r WHERE r.id = NEW.round_id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER trg_signals_actual_multiplier BEFORE INSERT ON analytics_round_signals FOR EACH ROW EXECUTE FUNCTION crashdb_signal_actual_multiplier();
+
+UPDATE analytics_round_signals
+   SET actual_multiplier = (SELECT r.crash_multiplier FROM crash_game_rounds r
+                             WHERE r.id = analytics_round_signals.round_id)
+ WHERE actual_multiplier IS NULL AND round_id IS NOT NULL;
+
+UPDATE alembic_version SET version_num='0002_analytics' WHERE alembic_version.version_num = '0001';
+
+-- Running upgrade 0002_analytics -> 0003_session_totals
+
+ALTER TABLE session_logs ALTER COLUMN last_round_number TYPE BIGINT;
+
+CREATE OR REPLACE FUNCTION crashdb_session_totals_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- Lock the affected sessions in one fixed order: concurrent batches cannot deadlock.
+    PERFORM 1
+      FROM session_logs s
+      JOIN (SELECT DISTINCT bot_id, session_id FROM new_rounds) k
+        ON s.bot_id = k.bot_id AND s.session_id = k.session_id
+     ORDER BY s.bot_id, s.session_id
+       FOR NO KEY UPDATE OF s;
+
+    UPDATE session_logs s SET
+        total_rounds = s.total_rounds + a.n_rounds,
+        total_wins = s.total_wins + a.n_wins,
+        total_losses = s.total_losses + a.n_losses,
+        total_profit = s.total_profit + a.profit,
+        current_balance = CASE
+            WHEN s.last_round_number IS NULL OR a.last_round >= s.last_round_number
+            THEN COALESCE(a.last_balance, s.current_balance)
+            ELSE s.current_balance END,
+        last_round_number = GREATEST(COALESCE(s.last_round_number, a.last_round), a.last_round)
+    FROM (
+        SELECT bot_id, session_id,
+               count(*) AS n_rounds,
+               count(*) FILTER (WHERE round_outcome = 'WIN') AS n_wins,
+               count(*) FILTER (WHERE round_outcome = 'LOSS') AS n_losses,
+               COALESCE(sum(profit_loss), 0) AS profit,
+               max(round_number) AS last_round,
+               (array_agg(running_balance_after
+                          ORDER BY round_number DESC, bet_slot DESC))[1] AS last_balance
+          FROM new_rounds
+         GROUP BY bot_id, session_id
+    ) a
+    WHERE s.bot_id = a.bot_id AND s.session_id = a.session_id;
+    RETURN NULL;
+END
+$$;
+
+UPDATE alembic_version SET version_num='0003_session_totals' WHERE alembic_version.version_num = '0002_analytics';
+
 COMMIT;
