@@ -8,9 +8,11 @@ postgres``).
   already converted to column tuples (no validation, no idempotency), then COMMIT.
 * **log_batch_rounds**: the seed-style dicts in, validated (every check of
   :mod:`crashdb.records`), ids derived, bots/sessions registered, COPY, COMMIT.
-* **one transaction per round** (the seed's design): each round in its own
-  ``with session_scope() as session: session.add(CrashGameRound(...))``, as the seed's
-  ``log_crash_round`` did, on a smaller sample.
+* **one transaction per round** (the seed's design), on a smaller sample, the way the seed's
+  ``log_crash_round`` worked: open ``session_scope()``, look the bot up in
+  ``bot_vm_registration`` (the original returned None, and logged nothing, for a bot it could
+  not find), add the ORM row, flush to get its id, commit. The target is judged against this.
+  For transparency the bare variant (add + commit, no bot lookup, no flush) is printed too.
 
 Each timed phase starts from an empty ``crash_game_rounds`` (TRUNCATE + CHECKPOINT); the
 throughputs are medians over ``--repeat`` runs. Targets: log_batch_rounds >= 0.85x raw COPY
@@ -35,13 +37,14 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from crashdb import Database, log_batch_rounds
 from crashdb._copy import copy_rows, raw_connection
 from crashdb._write import ROUND_COLUMNS
 from crashdb.ingest import validate_round_rows
-from crashdb.models import CrashGameRound
+from crashdb.models import BotVMRegistration, CrashGameRound
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 BOTS = 8
@@ -184,30 +187,55 @@ def run(db: Database, args: argparse.Namespace) -> int:
 
     sample = rows[: args.sample]
 
-    def one_txn_per_round() -> None:
-        # The seed's logger: every log_crash_round call opens session_scope(), adds the ORM
-        # object and commits (one pooled connection checkout and one transaction per round).
-        for r in sample:
-            kw = dict(r)
-            kw["round_metadata"] = kw.pop("metadata")
-            rid = uuid.uuid5(uuid.NAMESPACE_OID, f"{r['bot_id']}/{r['round_number']}")
-            with db.session_scope() as session:
-                session.add(CrashGameRound(id=rid, bet_slot=1, **kw))
+    def orm_kwargs(r: dict[str, Any]) -> dict[str, Any]:
+        kw = dict(r)
+        kw["round_metadata"] = kw.pop("metadata")
+        kw["id"] = uuid.uuid5(uuid.NAMESPACE_OID, f"{r['bot_id']}/{r['round_number']}")
+        return kw
 
-    results: dict[str, list[float]] = {"raw": [], "prebuilt": [], "batch": [], "per_round": []}
+    def seed_logger() -> None:
+        # The seed's log_crash_round, call by call: its own session and transaction, a lookup
+        # of the bot's registration, the insert, a flush for the id, the commit.
+        for r in sample:
+            with db.session_scope() as session:
+                bot = session.scalars(
+                    select(BotVMRegistration).where(BotVMRegistration.bot_id == r["bot_id"])
+                ).first()
+                if bot is None:
+                    raise SystemExit(f"bot {r['bot_id']} is not registered")
+                row = CrashGameRound(bet_slot=1, **orm_kwargs(r))
+                session.add(row)
+                session.flush()
+                assert row.id is not None
+
+    def bare_txn_per_round() -> None:
+        # The least a one-transaction-per-round design can do: add + commit.
+        for r in sample:
+            with db.session_scope() as session:
+                session.add(CrashGameRound(bet_slot=1, **orm_kwargs(r)))
+
+    results: dict[str, list[float]] = {
+        "raw": [],
+        "prebuilt": [],
+        "batch": [],
+        "per_round": [],
+        "bare": [],
+    }
     load_before = os.getloadavg()[0]
     for i in range(args.repeat):
         results["raw"].append(args.rows / timed(db, args.rows, raw_copy))
         results["batch"].append(args.rows / timed(db, args.rows, batch))
         results["prebuilt"].append(args.rows / timed(db, args.rows, prebuilt_copy))
         if i % 2 == 0:
-            results["per_round"].append(len(sample) / timed(db, len(sample), one_txn_per_round))
+            results["per_round"].append(len(sample) / timed(db, len(sample), seed_logger))
+            results["bare"].append(len(sample) / timed(db, len(sample), bare_txn_per_round))
     load_after = os.getloadavg()[0]
 
     raw = statistics.median(results["raw"])
     pre = statistics.median(results["prebuilt"])
     bat = statistics.median(results["batch"])
     per = statistics.median(results["per_round"])
+    bare = statistics.median(results["bare"])
     print(f"crashdb ingest benchmark: {args.rows} rows, PostgreSQL, {len(ROUND_COLUMNS)} columns")
     print(
         f"  medians of {args.repeat} interleaved runs; {os.cpu_count()} CPUs, load average "
@@ -219,11 +247,14 @@ def run(db: Database, args: argparse.Namespace) -> int:
     )
     print(f"  log_batch_rounds                {bat:>10,.0f} rows/s  runs: {fmt(results['batch'])}")
     per_runs = fmt(results["per_round"])
-    print(f"  1 txn per round (ORM, {len(sample)} rows) {per:>8,.0f} rows/s  runs: {per_runs}")
+    print(f"  seed's logger, 1 txn/round ({len(sample)}) {per:>7,.0f} rows/s  runs: {per_runs}")
+    bare_runs = fmt(results["bare"])
+    print(f"  bare add+commit per round (ref) {bare:>10,.0f} rows/s  runs: {bare_runs}")
     r1, r2, r3 = bat / raw, bat / per, bat / pre
     print(f"  log_batch_rounds / raw COPY     {r1:>10.2f}x  (target >= 0.85x) {ok(r1 >= 0.85)}")
     print(f"  log_batch_rounds / pre-built    {r3:>10.2f}x  (for reference)")
-    print(f"  log_batch_rounds / 1 txn/round  {r2:>10.1f}x  (target >= 25x)   {ok(r2 >= 25)}")
+    print(f"  log_batch_rounds / seed logger  {r2:>10.1f}x  (target >= 25x)   {ok(r2 >= 25)}")
+    print(f"  log_batch_rounds / bare add+commit {bat / bare:>7.1f}x  (for reference)")
     return 0 if r1 >= 0.85 and r2 >= 25 else 1
 
 
