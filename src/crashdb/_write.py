@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -231,7 +231,11 @@ def _write(
     strategies = register(conn, backend, round_dicts, records, result, known)
     for kind, indices in _groups(records):
         run = [records[i] for i in indices]
-        if kind == "round":
+        if kind == "round" and backend == "sqlite":
+            # rows made one at a time as the driver asks for them: none outlive their insert
+            lazy = (_round_row(r, strategies) for r in run)  # type: ignore[arg-type]
+            result.add("round", _sqlite_round_rows(conn, lazy))
+        elif kind == "round":
             rows = [_round_row(r, strategies) for r in run]  # type: ignore[arg-type]
             result.add("round", write_round_rows(conn, backend, rows))
         elif kind == "session_start":
@@ -505,7 +509,7 @@ _SQLITE_ROUND_SQL = (
 _sqlite_binders: dict[int, list[tuple[str, Callable[[Any], Any] | None]]] = {}
 
 
-def _sqlite_round_rows(conn: Connection, rows: list[dict[str, Any]]) -> int:
+def _sqlite_round_rows(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
     """Rounds into SQLite with the driver's ``executemany`` fed one tuple at a time.
 
     Same statement and the same bind conversions (the columns' own SQLAlchemy processors) as
