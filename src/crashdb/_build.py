@@ -40,6 +40,7 @@ from crashdb._record_models import (
     SessionStartRecord,
     SessionUpdateRecord,
     SignalRecord,
+    construct,
     round_uuid,
 )
 from crashdb.exceptions import FieldError, InvalidRecord
@@ -320,21 +321,44 @@ class RoundContext:
 
 
 _RECENT_MAX = 4096
-_recent: OrderedDict[uuid.UUID, RoundContext] = OrderedDict()
+# Rounds are kept as built (the context is made on look-up): one object less per round for
+# the bot loop to allocate and for the garbage collector to scan.
+_recent: OrderedDict[uuid.UUID, RoundContext | RoundRecord] = OrderedDict()
 _recent_lock = threading.Lock()
 
 
-def remember_round(ctx: RoundContext) -> None:
+def _remember(rid: uuid.UUID, item: RoundContext | RoundRecord) -> None:
     with _recent_lock:
-        _recent[ctx.id] = ctx
-        _recent.move_to_end(ctx.id)
+        _recent[rid] = item
+        _recent.move_to_end(rid)
         if len(_recent) > _RECENT_MAX:
             _recent.popitem(last=False)
 
 
+def remember_round(ctx: RoundContext) -> None:
+    _remember(ctx.id, ctx)
+
+
+def _context(rec: RoundRecord) -> RoundContext:
+    return RoundContext(
+        rec.id,
+        rec.bot_id,
+        rec.session_id,
+        rec.round_number,
+        rec.game_name,
+        rec.platform_code,
+        rec.strategy_name,
+        rec.round_start_timestamp,
+        rec.stake_value,
+        rec.profit_loss,
+        rec.round_outcome,
+    )
+
+
 def recent_round(round_id: uuid.UUID) -> RoundContext | None:
     with _recent_lock:
-        return _recent.get(round_id)
+        item = _recent.get(round_id)
+    return _context(item) if isinstance(item, RoundRecord) else item
 
 
 def build_round(**kw: Any) -> RoundRecord:
@@ -345,22 +369,8 @@ def build_round(**kw: Any) -> RoundRecord:
         raise _invalid(errors, "round")
     rid = round_uuid(v["bot_id"], v["session_id"], v["round_number"], v["bet_slot"])
     meta = v.pop("metadata", None)
-    rec = RoundRecord.model_construct(id=rid, round_metadata=meta, **v)
-    remember_round(
-        RoundContext(
-            rid,
-            rec.bot_id,
-            rec.session_id,
-            rec.round_number,
-            rec.game_name,
-            rec.platform_code,
-            rec.strategy_name,
-            rec.round_start_timestamp,
-            rec.stake_value,
-            rec.profit_loss,
-            rec.round_outcome,
-        )
-    )
+    rec = construct(RoundRecord, id=rid, round_metadata=meta, **v)
+    _remember(rid, rec)
     return rec
 
 
@@ -417,8 +427,8 @@ def build_multiplier(**kw: Any) -> MultiplierRecord:
         v["multiplier_kind"] = next((k for k, f in flags if v[f]), "observed")
     if errors:
         raise _invalid(errors, "multiplier")
-    return MultiplierRecord.model_construct(
-        id=_uuid5("multiplier", v["round_id"], v["multiplier_kind"]), **v
+    return construct(
+        MultiplierRecord, id=_uuid5("multiplier", v["round_id"], v["multiplier_kind"]), **v
     )
 
 
@@ -442,7 +452,7 @@ def build_signal(**kw: Any) -> SignalRecord:
         )
     else:
         sid = uuid.uuid4()
-    return SignalRecord.model_construct(id=sid, **v)
+    return construct(SignalRecord, id=sid, **v)
 
 
 def build_outcome(**kw: Any) -> OutcomeRecord:
@@ -483,7 +493,7 @@ def build_outcome(**kw: Any) -> OutcomeRecord:
     if errors:
         raise _invalid(errors, "outcome")
     v["hour_bucket"] = v["timestamp"].hour
-    return OutcomeRecord.model_construct(id=_uuid5("outcome", v["round_id"]), **v)
+    return construct(OutcomeRecord, id=_uuid5("outcome", v["round_id"]), **v)
 
 
 def _support_common(
@@ -516,7 +526,7 @@ def build_error(**kw: Any) -> ErrorRecord:
         v["resolved"] = False
     if errors:
         raise _invalid(errors, "error")
-    return ErrorRecord.model_construct(id=uuid.uuid4(), **v)
+    return construct(ErrorRecord, id=uuid.uuid4(), **v)
 
 
 def build_ocr(**kw: Any) -> OCRRecord:
@@ -527,7 +537,7 @@ def build_ocr(**kw: Any) -> OCRRecord:
         v["validation_status"] = "unknown"
     if errors:
         raise _invalid(errors, "ocr")
-    return OCRRecord.model_construct(id=uuid.uuid4(), **v)
+    return construct(OCRRecord, id=uuid.uuid4(), **v)
 
 
 _SESSION_ALIASES = {
@@ -588,9 +598,7 @@ def build_session_start(*args: Any, **kw: Any) -> SessionStartRecord:
         v["status"] = "active"
     if errors:
         raise _invalid(errors, "session")
-    return SessionStartRecord.model_construct(
-        id=_uuid5("session", v["bot_id"], v["session_id"]), **v
-    )
+    return construct(SessionStartRecord, id=_uuid5("session", v["bot_id"], v["session_id"]), **v)
 
 
 def build_session_update(*args: Any, **kw: Any) -> SessionUpdateRecord:
@@ -604,7 +612,7 @@ def build_session_update(*args: Any, **kw: Any) -> SessionUpdateRecord:
         v["end_timestamp"] = _now()
     if errors:
         raise _invalid(errors, "session update")
-    return SessionUpdateRecord.model_construct(id=uuid.uuid4(), **v)
+    return construct(SessionUpdateRecord, id=uuid.uuid4(), **v)
 
 
 def parse_round_id(value: Any) -> uuid.UUID:

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from hashlib import sha1
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -20,6 +20,7 @@ __all__ = [
     "SessionStartRecord",
     "SessionUpdateRecord",
     "SignalRecord",
+    "construct",
     "record_from_json",
     "record_to_json",
     "round_uuid",
@@ -263,3 +264,59 @@ def record_to_json(record: Record) -> dict[str, Any]:
 def record_from_json(data: dict[str, Any]) -> Record:
     """The record :func:`record_to_json` produced (equal to the original)."""
     return _RECORD_ADAPTER.validate_python(data)
+
+
+# --------------------------------------------------------------------------- fast construction
+
+M = TypeVar("M", bound=_Record)
+_IMMUTABLE = (type(None), bool, int, str, Decimal)
+_MISSING: Any = object()
+# class -> (every field in declaration order with its default or _MISSING, required fields)
+_TEMPLATES: dict[type[_Record], tuple[dict[str, Any], frozenset[str]] | None] = {}
+_FIELDS_SETS: dict[tuple[str, ...], set[str]] = {}
+
+
+def _template(cls: type[_Record]) -> tuple[dict[str, Any], frozenset[str]] | None:
+    if cls in _TEMPLATES:
+        return _TEMPLATES[cls]
+    fields = cls.__pydantic_fields__
+    plain = not cls.__pydantic_post_init__ and all(
+        f.is_required() or (f.default_factory is None and isinstance(f.default, _IMMUTABLE))
+        for f in fields.values()
+    )
+    tpl = None
+    if plain:
+        values = {n: _MISSING if f.is_required() else f.default for n, f in fields.items()}
+        tpl = (values, frozenset(n for n, f in fields.items() if f.is_required()))
+    _TEMPLATES[cls] = tpl
+    return tpl
+
+
+def construct(cls: type[M], **values: Any) -> M:
+    """``cls.model_construct(**values)`` for already validated values, without its per-field
+    Python loop (it costs the bot loop ~12 us per round): the same ``__dict__`` (fields in
+    declaration order, defaults filled in) and fields-set. Falls back to ``model_construct``
+    when a required field is missing or a name is not a field."""
+    tpl = _template(cls)
+    if tpl is None:
+        return cast(M, cls.model_construct(**values))
+    template, required = tpl
+    keys = values.keys()
+    if not (required <= keys and keys <= template.keys()):
+        return cast(M, cls.model_construct(**values))
+    data = template.copy()
+    data.update(values)
+    # Records are frozen, so their fields-set is never changed in place (``model_copy`` copies
+    # it): records built from the same keys share one set, one object less per record.
+    names = tuple(keys)
+    fields_set = _FIELDS_SETS.get(names)
+    if fields_set is None:
+        fields_set = set(names)
+        if len(_FIELDS_SETS) < 1024:
+            _FIELDS_SETS[names] = fields_set
+    m = cls.__new__(cls)
+    object.__setattr__(m, "__dict__", data)
+    object.__setattr__(m, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(m, "__pydantic_extra__", None)
+    object.__setattr__(m, "__pydantic_private__", None)
+    return m

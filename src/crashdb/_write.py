@@ -25,14 +25,14 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from crashdb._record_models import (
     ErrorRecord,
@@ -231,7 +231,11 @@ def _write(
     strategies = register(conn, backend, round_dicts, records, result, known)
     for kind, indices in _groups(records):
         run = [records[i] for i in indices]
-        if kind == "round":
+        if kind == "round" and backend == "sqlite":
+            # rows made one at a time as the driver asks for them: none outlive their insert
+            lazy = (_round_row(r, strategies) for r in run)  # type: ignore[arg-type]
+            result.add("round", _sqlite_round_rows(conn, lazy))
+        elif kind == "round":
             rows = [_round_row(r, strategies) for r in run]  # type: ignore[arg-type]
             result.add("round", write_round_rows(conn, backend, rows))
         elif kind == "session_start":
@@ -490,7 +494,51 @@ def write_round_rows(conn: Connection, backend: str, rows: list[dict[str, Any]])
         from crashdb._copy import copy_rounds
 
         return copy_rounds(conn, rows)
+    if backend == "sqlite":
+        return _sqlite_round_rows(conn, rows)
     full = [{c: r.get(c) for c in ROUND_COLUMNS} for r in rows]
     # RETURNING counts exactly the new rows (executemany rowcounts differ between drivers).
     stmt = insert_ignoring_conflicts(backend, ROUNDS).returning(ROUNDS.c.id)
     return len(conn.execute(stmt, full).all())
+
+
+_SQLITE_ROUND_SQL = (
+    f"INSERT INTO {ROUNDS.name} ({', '.join(chr(34) + c + chr(34) for c in ROUND_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(ROUND_COLUMNS))}) ON CONFLICT DO NOTHING"
+)
+_sqlite_binders: dict[int, list[tuple[str, Callable[[Any], Any] | None]]] = {}
+
+
+def _sqlite_round_rows(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Rounds into SQLite with the driver's ``executemany`` fed one tuple at a time.
+
+    Same statement and the same bind conversions (the columns' own SQLAlchemy processors) as
+    the Core insert, minus its per-row dicts and compiled parameter sets: a writer batch
+    costs the process about half the Python work and far fewer objects for the garbage
+    collector, and the GIL is released while SQLite runs each row, so the bot's thread is not
+    kept waiting for the whole batch. ``rowcount`` counts only the rows the INSERT itself
+    added (not trigger updates, not ignored conflicts), like ``RETURNING`` did.
+    """
+    dialect = conn.dialect
+    binders = _sqlite_binders.get(id(dialect))
+    if binders is None:
+        binders = _sqlite_binders[id(dialect)] = [
+            (name, ROUNDS.c[name].type._cached_bind_processor(dialect)) for name in ROUND_COLUMNS
+        ]
+
+    def params() -> Iterator[tuple[Any, ...]]:
+        for r in rows:
+            get = r.get
+            yield tuple([get(c) if p is None else p(get(c)) for c, p in binders])
+
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    dbapi = dialect.loaded_dbapi
+    try:
+        cursor.executemany(_SQLITE_ROUND_SQL, params())  # type: ignore[arg-type]  # any iterable
+        return int(cursor.rowcount)
+    except dbapi.Error as exc:  # wrapped as Core would: OperationalError, IntegrityError...
+        raise DBAPIError.instance(
+            _SQLITE_ROUND_SQL, None, exc, dbapi.Error, dialect=dialect
+        ) from exc
+    finally:
+        cursor.close()
