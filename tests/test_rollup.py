@@ -7,6 +7,7 @@ reads the rounds themselves (crashdb._performance) and never the summaries.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -222,3 +223,42 @@ def test_empty_and_unknown_strategies(db: Database) -> None:
     assert result["sessions"] == 0 and result["max_drawdown"] == "0.0000"
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM strategy_run_rollups")).scalar_one() == 0
+
+
+def test_queries_while_bots_insert_miss_nothing(db: Database) -> None:
+    """Strategy queries (which fold stale runs) racing with inserts into the same runs: no
+    deadlock, no lost or double-counted round once everything is committed."""
+    specs = _specs()
+    rows = [_rows(db, spec, 240, seed) for seed, spec in enumerate(specs)]
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def write(run: list[dict[str, Any]], step: int) -> None:
+        try:
+            for lo in range(0, len(run), step):
+                _insert(db, run[lo : lo + step])
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                for strategy in STRATEGIES[:2]:
+                    get_strategy_performance(strategy, db=db)
+        except BaseException as exc:
+            errors.append(exc)
+
+    # Two writers per run (interleaved halves: rounds arrive both in and out of order).
+    writers = [
+        threading.Thread(target=write, args=(run[k::2], 7 + k)) for run in rows for k in (0, 1)
+    ]
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for t in (*readers, *writers):
+        t.start()
+    for t in writers:
+        t.join(timeout=120)
+    done.set()
+    for t in readers:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert_fast_path_matches(db)
