@@ -27,7 +27,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import DateTime, Numeric, and_, delete, func, or_, select, type_coerce, update
 from sqlalchemy.engine import Connection
 
 from crashdb._analytics_sql import R
@@ -166,17 +166,16 @@ def _fold(state: dict[str, Any], rows: Iterable[Any]) -> None:
 def _run_rows(
     conn: Connection, strategy: str, bot_id: str, session_id: str, after: tuple[int, int] | None
 ) -> Any:
-    q = select(
-        R.round_number,
-        R.bet_slot,
-        R.game_name,
-        R.round_outcome,
-        R.stake_value,
-        R.profit_loss,
-        R.running_balance_before,
-        R.round_start_timestamp,
-        R.round_end_timestamp,
-    ).where(R.strategy_name == strategy, R.bot_id == bot_id, R.session_id == session_id)
+    money: list[Any] = [R.stake_value, R.profit_loss, R.running_balance_before]
+    times: list[Any] = [R.round_start_timestamp, R.round_end_timestamp]
+    if conn.dialect.name == "postgresql":
+        # psycopg already returns exact Decimals and aware datetimes: skip the per-value
+        # checks of crashdb.types (most of the cost of reading a long run).
+        money = [type_coerce(c, Numeric(18, 4, asdecimal=True)).label(c.name) for c in money]
+        times = [type_coerce(c, DateTime(timezone=True)).label(c.name) for c in times]
+    q = select(R.round_number, R.bet_slot, R.game_name, R.round_outcome, *money, *times).where(
+        R.strategy_name == strategy, R.bot_id == bot_id, R.session_id == session_id
+    )
     if after is not None:
         q = q.where(
             or_(
