@@ -28,11 +28,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Numeric, and_, delete, func, or_, select, type_coerce, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from crashdb._analytics_sql import R
 from crashdb._performance import _drawdown_start, _metrics, published_rtps
-from crashdb.db import Database
+from crashdb.db import SQLITE_IMMEDIATE, Database
 from crashdb.models import SessionLog, StrategyRunRollup
 
 __all__: list[str] = []
@@ -216,15 +216,37 @@ def _refresh(conn: Connection, strategy: str) -> None:
         )
 
 
-def refresh_strategy(db: Database, strategy: str) -> None:
+def _engine(db: Database | Engine) -> Engine:
+    return db.engine if isinstance(db, Database) else db
+
+
+def refresh_strategy(db: Database | Engine, strategy: str) -> None:
     """Bring the stale runs of ``strategy`` up to date (nothing to write: no transaction)."""
-    with db.engine.connect() as conn:
-        pending = conn.execute(
-            select(T.bot_id).where(T.strategy_name == strategy, T.stale).limit(1)
-        ).first()
-    if pending is not None:
-        with db.write_connection() as conn:
+    engine = _engine(db)
+    if not has_stale_runs(engine, strategy):
+        return
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn = conn.execution_options(**{SQLITE_IMMEDIATE: True})
+        with conn.begin():
             _refresh(conn, strategy)
+
+
+def has_stale_runs(db: Database | Engine | Connection, strategy: str) -> bool:
+    """True when a run of ``strategy`` changed since it was summarised (as seen by ``db``)."""
+    q = select(T.bot_id).where(T.strategy_name == strategy, T.stale).limit(1)
+    if isinstance(db, Connection):
+        return db.execute(q).first() is not None
+    with _engine(db).connect() as conn:
+        return conn.execute(q).first() is not None
+
+
+def refresh_all(db: Database | Engine) -> None:
+    """Bring every stale run of every strategy up to date."""
+    with _engine(db).connect() as conn:
+        names = conn.execute(select(T.strategy_name).where(T.stale).distinct()).scalars().all()
+    for name in sorted(names):
+        refresh_strategy(db, name)
 
 
 def strategy_runs(conn: Connection, strategy: str) -> list[dict[str, Any]]:
