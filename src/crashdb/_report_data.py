@@ -30,6 +30,7 @@ from crashdb import stats
 from crashdb._analytics_sql import R, fnum, iso, num, published_rtp
 from crashdb._game_analytics import game_rounds
 from crashdb._performance import performance_metrics
+from crashdb._rollup import has_stale_runs, refresh_all, strategy_capital, strategy_metrics
 from crashdb.config import GAMES
 from crashdb.models import AnalyticsRoundSignal, CrashGameRound, SessionLog
 
@@ -50,6 +51,11 @@ class Scope:
     session_id: str | None = None
     strategy_name: str | None = None
     game_name: str | None = None
+
+    def whole_strategies(self) -> bool:
+        """True when every round of a strategy in scope is in scope (no bot, session or game
+        filter): its metrics come from the run summaries of crashdb._rollup."""
+        return self.bot_id is None and self.session_id is None and self.game_name is None
 
     def where(self) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
@@ -389,6 +395,9 @@ def strategy_table(
 ) -> tuple[list[dict[str, Any]], int]:
     """crashdb's performance metrics (win rate, ROI, profit factor... with their CIs) for each
     strategy in scope, the most used first."""
+    whole = scope.whole_strategies()
+    if whole and not conn.in_transaction():
+        refresh_all(conn.engine)  # before this connection's snapshot starts
     counts = conn.execute(
         select(R.strategy_name, func.count())
         .where(*scope.where())
@@ -397,6 +406,14 @@ def strategy_table(
     ).all()
     out = []
     for name, _n in counts[:max_strategies]:
+        if name is not None and whole and not has_stale_runs(conn, name):
+            # The per-run summaries, as get_strategy_performance.
+            total, _sessions = strategy_capital(conn, name)
+            capital = float(total) if total is not None else None
+            metrics = strategy_metrics(conn, name, capital=capital)
+            metrics["strategy_name"] = name
+            out.append(metrics)
+            continue
         match = R.strategy_name.is_(None) if name is None else R.strategy_name == name
         where = [*scope.where(), match]
         used = exists().where(R.bot_id == S.bot_id, R.session_id == S.session_id, *where)

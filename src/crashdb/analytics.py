@@ -24,6 +24,7 @@ from sqlalchemy import exists, func, select
 from crashdb._analytics_sql import R, iso, money, resolve_db, time_filters, tune
 from crashdb._game_analytics import get_game_statistics, get_multiplier_distribution
 from crashdb._performance import performance_metrics
+from crashdb._rollup import refresh_strategy, strategy_capital, strategy_metrics
 from crashdb._signal_analytics import get_signal_effectiveness
 from crashdb.config import STRATEGIES
 from crashdb.db import Database
@@ -169,23 +170,34 @@ def get_strategy_performance(
 ) -> dict[str, Any]:
     """Every bet placed with one strategy, pooled over bots (drawdown on the pooled curve)."""
     database = resolve_db(db)
-    where = [R.strategy_name == strategy_name, *time_filters(start_date, end_date)]
-    used = exists().where(
-        R.bot_id == S.bot_id, R.session_id == S.session_id, R.strategy_name == strategy_name
-    )
-    with database.engine.connect() as conn:
-        tune(conn)
-        capital_row = conn.execute(
-            select(func.sum(S.initial_balance), func.count()).where(used)
-        ).first()
-        capital = _float_or_none(capital_row[0]) if capital_row is not None else None
-        metrics = performance_metrics(conn, where, capital=capital)
+    filters = time_filters(start_date, end_date)
+    if not filters:
+        # The whole history: from the per-run summaries (crashdb._rollup), not the rounds.
+        refresh_strategy(database, strategy_name)
+        with database.engine.connect() as conn:
+            tune(conn)
+            total, n_sessions = strategy_capital(conn, strategy_name)
+            capital = _float_or_none(total)
+            metrics = strategy_metrics(conn, strategy_name, capital=capital)
+    else:
+        where = [R.strategy_name == strategy_name, *filters]
+        used = exists().where(
+            R.bot_id == S.bot_id, R.session_id == S.session_id, R.strategy_name == strategy_name
+        )
+        with database.engine.connect() as conn:
+            tune(conn)
+            capital_row = conn.execute(
+                select(func.sum(S.initial_balance), func.count()).where(used)
+            ).one()
+            capital = _float_or_none(capital_row[0])
+            n_sessions = int(capital_row[1])
+            metrics = performance_metrics(conn, where, capital=capital)
     return {
         "strategy_name": strategy_name,
         "found": metrics["total_rounds"] > 0,
         "known_strategy": strategy_name in STRATEGIES,
         "description": STRATEGIES.get(strategy_name),
-        "sessions": int(capital_row[1]) if capital_row is not None else 0,
+        "sessions": n_sessions,
         "starting_capital": money(capital) if capital is not None else None,
         **metrics,
     }

@@ -68,6 +68,7 @@ __all__ = [
     "GamePlatformConfig",
     "OCRValidationLog",
     "SessionLog",
+    "StrategyRunRollup",
 ]
 
 OUTCOMES = ("WIN", "LOSS", "SKIP", "ERROR")
@@ -546,3 +547,27 @@ class OCRValidationLog(SupportLogMixin, Base):
         Index("idx_ocr_validation_bot_ts", "bot_id", text("timestamp DESC")),
         Index("idx_ocr_validation_status", "validation_status"),
     )
+
+
+class StrategyRunRollup(Base):
+    """Not a seed table: one strategy's rounds in one run (a bot's session), summarised.
+
+    Triggers on ``crash_game_rounds`` (migration 0004) only mark a run *stale*: inserts record
+    the smallest ``(round_number, bet_slot)`` that arrived since the summary was computed,
+    deletes and updates ask for a full ``rebuild``. :mod:`crashdb._rollup` brings stale runs
+    up to date when the strategy is queried: rounds that arrived after the summarised ones are
+    folded into ``state``; anything else recomputes the run. ``state`` is the run's summary
+    (counts, exact money totals, the sums behind the confidence intervals, drawdown and streak
+    state), written and read only by :mod:`crashdb._rollup`.
+    """
+
+    __tablename__ = "strategy_run_rollups"
+
+    strategy_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bot_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    session_id: Mapped[str] = mapped_column(NAME, primary_key=True)
+    stale: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    rebuild: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    stale_round: Mapped[int | None] = mapped_column(BigInteger)
+    stale_slot: Mapped[int | None] = mapped_column(SmallInteger)
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

@@ -33,6 +33,7 @@ from plotly.offline import get_plotlyjs
 from crashdb import _charts
 from crashdb import _report_data as data
 from crashdb._analytics_sql import tune
+from crashdb._rollup import refresh_all
 from crashdb.db import Database, get_database
 
 __all__ = ["write_report"]
@@ -424,6 +425,8 @@ def write_report(
         if progress is not None:
             progress(text)
 
+    if scope.whole_strategies():
+        refresh_all(database)  # the strategy table reads the per-run summaries
     conn = database.engine.connect()
     if database.backend == "postgresql":  # one consistent snapshot for every query
         conn = conn.execution_options(isolation_level="REPEATABLE READ")

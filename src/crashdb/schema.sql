@@ -505,4 +505,85 @@ $$;
 
 UPDATE alembic_version SET version_num='0003_session_totals' WHERE alembic_version.version_num = '0002_analytics';
 
+-- Running upgrade 0003_session_totals -> 0004_strategy_runs
+
+CREATE TABLE strategy_run_rollups (
+    strategy_name VARCHAR(64) NOT NULL,
+    bot_id VARCHAR(64) NOT NULL,
+    session_id VARCHAR(128) NOT NULL,
+    stale BOOLEAN DEFAULT true NOT NULL,
+    rebuild BOOLEAN DEFAULT true NOT NULL,
+    stale_round BIGINT,
+    stale_slot SMALLINT,
+    state JSONB,
+    CONSTRAINT pk_strategy_run_rollups PRIMARY KEY (strategy_name, bot_id, session_id)
+);
+
+CREATE FUNCTION crashdb_strategy_runs_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO strategy_run_rollups AS r
+           (strategy_name, bot_id, session_id, stale, rebuild, stale_round, stale_slot)
+    SELECT strategy_name, bot_id, session_id, true, true, k[1], k[2]::smallint
+      FROM (SELECT strategy_name, bot_id, session_id,
+                   min(ARRAY[round_number, bet_slot::bigint]) AS k
+              FROM new_rounds
+             WHERE strategy_name IS NOT NULL
+             GROUP BY strategy_name, bot_id, session_id) n
+     ORDER BY strategy_name, bot_id, session_id
+    ON CONFLICT (strategy_name, bot_id, session_id) DO UPDATE SET
+        stale = true,
+        stale_round = CASE
+            WHEN NOT r.stale OR r.stale_round IS NULL
+              OR (EXCLUDED.stale_round, EXCLUDED.stale_slot) < (r.stale_round, r.stale_slot)
+            THEN EXCLUDED.stale_round ELSE r.stale_round END,
+        stale_slot = CASE
+            WHEN NOT r.stale OR r.stale_round IS NULL
+              OR (EXCLUDED.stale_round, EXCLUDED.stale_slot) < (r.stale_round, r.stale_slot)
+            THEN EXCLUDED.stale_slot ELSE r.stale_slot END;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION crashdb_strategy_runs_rebuild() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO strategy_run_rollups AS r (strategy_name, bot_id, session_id, stale, rebuild)
+    SELECT DISTINCT strategy_name, bot_id, session_id, true, true
+      FROM old_rounds
+     WHERE strategy_name IS NOT NULL
+     ORDER BY strategy_name, bot_id, session_id
+    ON CONFLICT (strategy_name, bot_id, session_id) DO UPDATE SET stale = true, rebuild = true;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION crashdb_strategy_runs_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO strategy_run_rollups AS r (strategy_name, bot_id, session_id, stale, rebuild)
+    SELECT DISTINCT k.strategy_name, k.bot_id, k.session_id, true, true
+      FROM old_rounds o
+      JOIN new_rounds n ON n.id = o.id
+     CROSS JOIN LATERAL (VALUES (o.strategy_name, o.bot_id, o.session_id),
+                                (n.strategy_name, n.bot_id, n.session_id))
+           AS k (strategy_name, bot_id, session_id)
+     WHERE k.strategy_name IS NOT NULL
+       AND (o.strategy_name IS DISTINCT FROM n.strategy_name OR o.bot_id IS DISTINCT FROM n.bot_id OR o.session_id IS DISTINCT FROM n.session_id OR o.round_number IS DISTINCT FROM n.round_number OR o.bet_slot IS DISTINCT FROM n.bet_slot OR o.game_name IS DISTINCT FROM n.game_name OR o.stake_value IS DISTINCT FROM n.stake_value OR o.profit_loss IS DISTINCT FROM n.profit_loss OR o.round_outcome IS DISTINCT FROM n.round_outcome OR o.running_balance_before IS DISTINCT FROM n.running_balance_before OR o.round_start_timestamp IS DISTINCT FROM n.round_start_timestamp OR o.round_end_timestamp IS DISTINCT FROM n.round_end_timestamp)
+     ORDER BY 1, 2, 3
+    ON CONFLICT (strategy_name, bot_id, session_id) DO UPDATE SET stale = true, rebuild = true;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER trg_crash_rounds_strategy_runs_insert AFTER INSERT ON crash_game_rounds REFERENCING NEW TABLE AS new_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_strategy_runs_after_insert();
+
+CREATE TRIGGER trg_crash_rounds_strategy_runs_delete AFTER DELETE ON crash_game_rounds REFERENCING OLD TABLE AS old_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_strategy_runs_rebuild();
+
+CREATE TRIGGER trg_crash_rounds_strategy_runs_update AFTER UPDATE ON crash_game_rounds REFERENCING OLD TABLE AS old_rounds NEW TABLE AS new_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_strategy_runs_after_update();
+
+INSERT INTO strategy_run_rollups (strategy_name, bot_id, session_id, stale, rebuild)
+SELECT DISTINCT strategy_name, bot_id, session_id, true, true
+  FROM crash_game_rounds
+ WHERE strategy_name IS NOT NULL;
+
+UPDATE alembic_version SET version_num='0004_strategy_runs' WHERE alembic_version.version_num = '0003_session_totals';
+
 COMMIT;

@@ -1,0 +1,264 @@
+"""get_strategy_performance from the per-run summaries (strategy_run_rollups) against the
+window-function recomputation over the rounds, after every kind of change, on both backends.
+
+The recomputation is the same function with a time filter that covers every round: that path
+reads the rounds themselves (crashdb._performance) and never the summaries.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from alembic import command
+from sqlalchemy import delete, select, text, update
+
+from crashdb import Database
+from crashdb.analytics import get_strategy_performance
+from crashdb.maintenance import cleanup_old_records
+from crashdb.migrate import alembic_config
+from crashdb.models import CrashGameRound, StrategyRunRollup
+from crashdb.reference import insert_ignoring_conflicts
+from factories import START, SessionSpec, crash_multipliers, ensure_bot_session, round_rows
+
+ROLLUP = StrategyRunRollup.__table__.c
+STRATEGIES = ("fixed_stake", "martingale", "never_played")
+EVERYTHING = "2000-01-01"  # a time filter that keeps every round: the window-function path
+
+
+def _close(fast: Any, slow: Any, key: str) -> None:
+    if isinstance(slow, float) and isinstance(fast, float):
+        assert abs(fast - slow) <= 1e-9 * max(1.0, abs(slow)), (key, fast, slow)
+    elif isinstance(slow, list) and isinstance(fast, list):
+        assert len(fast) == len(slow), key
+        for a, b in zip(fast, slow, strict=True):
+            _close(a, b, key)
+    else:
+        assert fast == slow, (key, fast, slow)
+
+
+def assert_fast_path_matches(db: Database) -> list[dict[str, Any]]:
+    out = []
+    for strategy in STRATEGIES:
+        fast = get_strategy_performance(strategy, db=db)
+        slow = get_strategy_performance(strategy, start_date=EVERYTHING, db=db)
+        assert fast.keys() == slow.keys()
+        for key in slow:
+            if key != "verdict":  # a sentence quoting the floats checked here
+                _close(fast[key], slow[key], key)
+        assert not _stale_runs(db, strategy)
+        out.append(fast)
+    return out
+
+
+def _stale_runs(db: Database, strategy: str) -> list[Any]:
+    with db.engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(ROLLUP.bot_id, ROLLUP.session_id, ROLLUP.stale_round, ROLLUP.rebuild).where(
+                    ROLLUP.strategy_name == strategy, ROLLUP.stale
+                )
+            ).all()
+        )
+
+
+def _insert(db: Database, rows: list[dict[str, Any]]) -> None:
+    stmt = insert_ignoring_conflicts(
+        db.backend,
+        CrashGameRound.__table__,  # type: ignore[arg-type]
+        "bot_id",
+        "session_id",
+        "round_number",
+        "bet_slot",
+    )
+    with db.write_connection() as conn:
+        conn.execute(stmt, rows)
+
+
+def _rows(db: Database, spec: SessionSpec, n: int, seed: int) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    crashes = crash_multipliers(n, 0.97, rng)
+    outcomes = [
+        "SKIP" if i % 11 == 5 else "ERROR" if i % 17 == 3 else "WIN" if c >= spec.target else "LOSS"
+        for i, c in enumerate(crashes)
+    ]
+    rows = round_rows(spec, crashes, outcomes)
+    for i, row in enumerate(rows):
+        if row["round_outcome"] == "ERROR":
+            row["profit_loss"] = Decimal(0)
+        if i % 7 == 0:
+            row["running_balance_before"] = None
+    ensure_bot_session(db, spec)
+    return rows
+
+
+def _specs() -> list[SessionSpec]:
+    # Distinct start offsets: no two rounds of different runs share a timestamp.
+    return [
+        SessionSpec("bot_a", "s1", "aviator", start=START + timedelta(seconds=1)),
+        SessionSpec("bot_a", "s2", "jetx", start=START + timedelta(seconds=2), target=Decimal("3")),
+        SessionSpec("bot_b", "s1", "aviator", start=START + timedelta(seconds=3)),
+        SessionSpec(
+            "bot_c",
+            "s1",
+            "unknown_game",
+            strategy_name="martingale",
+            start=START + timedelta(seconds=4),
+            target=Decimal("1.50"),
+            stake=Decimal("20.0000"),
+        ),
+    ]
+
+
+def test_fast_path_matches_recomputation_after_every_change(db: Database) -> None:
+    rows = [_rows(db, spec, 400, seed) for seed, spec in enumerate(_specs())]
+    # One session mixes strategies: each strategy's run is its own rounds of that session.
+    for row in rows[0][::3]:
+        row["strategy_name"] = "martingale"
+    # A second game inside one run.
+    for row in rows[2][200:]:
+        row["game_name"] = "jetx"
+
+    # 1. Rounds arrive in order, in several batches (appended to the summaries).
+    for lo, hi in ((0, 100), (100, 101), (101, 250)):
+        _insert(db, [r for run in rows for r in run[lo:hi]])
+        assert_fast_path_matches(db)
+    # The trigger remembered where the new rounds start: the refresh folds only those in.
+    _insert(db, [run[250] for run in rows])
+    stale = {(s.bot_id, s.session_id): s for s in _stale_runs(db, "fixed_stake")}
+    assert stale[("bot_a", "s2")].stale_round == 251
+    assert not stale[("bot_a", "s2")].rebuild
+    assert_fast_path_matches(db)
+
+    # 2. Out of order: later rounds first, then the gap before them, then a second bet slot.
+    _insert(db, [r for run in rows for r in run[330:]])
+    assert_fast_path_matches(db)
+    _insert(db, [r for run in rows for r in run[251:330][::-1]])
+    assert_fast_path_matches(db)
+    second_slot = [
+        {
+            **r,
+            "id": uuid.uuid4(),
+            "bet_slot": 2,
+            "stake_value": Decimal("2.5000"),
+            "profit_loss": Decimal("-2.5000"),
+            "round_outcome": "LOSS",
+        }
+        for r in rows[1][40:45]
+    ]
+    _insert(db, second_slot)
+    assert_fast_path_matches(db)
+
+    # 3. Duplicates are ignored and change nothing.
+    before = assert_fast_path_matches(db)
+    _insert(db, [r for run in rows for r in run[100:300]])
+    assert assert_fast_path_matches(db) == before
+
+    # 4. A new run after the summaries were made.
+    late = SessionSpec("bot_d", "s9", "aviator", start=START + timedelta(days=3, seconds=5))
+    _insert(db, _rows(db, late, 120, 99))
+    assert_fast_path_matches(db)
+
+    # 5. cleanup_old_records deletes the oldest rounds: the affected runs are rebuilt, and a
+    # run with no rounds left disappears.
+    now = START + timedelta(days=90, minutes=30)
+    result = cleanup_old_records(90, dry_run=False, now=now, batch_size=97, db=db)
+    assert result["tables"]["crash_game_rounds"] > 0
+    assert_fast_path_matches(db)
+    cleanup_old_records(0, dry_run=False, now=START + timedelta(days=2), db=db)
+    assert_fast_path_matches(db)
+    with db.engine.connect() as conn:
+        runs = set(conn.execute(select(ROLLUP.bot_id, ROLLUP.session_id)).all())
+    assert runs == {("bot_d", "s9")}
+
+
+def test_updates_and_direct_deletes_rebuild_the_run(db: Database) -> None:
+    spec = _specs()[0]
+    _insert(db, _rows(db, spec, 300, 5))
+    assert_fast_path_matches(db)
+    with db.write_connection() as conn:
+        conn.execute(
+            update(CrashGameRound)
+            .where(CrashGameRound.round_number.in_([10, 11, 12]))
+            .values(profit_loss=Decimal("-500.0000"), round_outcome="LOSS")
+        )
+    assert_fast_path_matches(db)
+    with db.write_connection() as conn:
+        conn.execute(update(CrashGameRound).values(strategy_name="martingale"))
+    assert_fast_path_matches(db)
+    with db.write_connection() as conn:
+        conn.execute(delete(CrashGameRound).where(CrashGameRound.round_number > 150))
+    assert_fast_path_matches(db)
+
+
+def test_migration_backfills_existing_rounds(db: Database) -> None:
+    for seed, spec in enumerate(_specs()):
+        _insert(db, _rows(db, spec, 150, seed))
+    expected = assert_fast_path_matches(db)
+    with db.write_connection() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003_session_totals")
+        assert "strategy_run_rollups" not in _tables(conn)
+        command.upgrade(cfg, "head")
+    # Every run is back, marked for a rebuild on its first query.
+    backfilled = _stale_runs(db, "fixed_stake")
+    assert len(backfilled) == 3 and all(s.rebuild for s in backfilled)
+    assert assert_fast_path_matches(db) == expected
+
+
+def _tables(conn: Any) -> set[str]:
+    from sqlalchemy import inspect
+
+    return set(inspect(conn).get_table_names())
+
+
+def test_empty_and_unknown_strategies(db: Database) -> None:
+    result = get_strategy_performance("never_played", db=db)
+    assert result["found"] is False and result["total_rounds"] == 0
+    assert result["sessions"] == 0 and result["max_drawdown"] == "0.0000"
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM strategy_run_rollups")).scalar_one() == 0
+
+
+def test_queries_while_bots_insert_miss_nothing(db: Database) -> None:
+    """Strategy queries (which fold stale runs) racing with inserts into the same runs: no
+    deadlock, no lost or double-counted round once everything is committed."""
+    specs = _specs()
+    rows = [_rows(db, spec, 240, seed) for seed, spec in enumerate(specs)]
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def write(run: list[dict[str, Any]], step: int) -> None:
+        try:
+            for lo in range(0, len(run), step):
+                _insert(db, run[lo : lo + step])
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                for strategy in STRATEGIES[:2]:
+                    get_strategy_performance(strategy, db=db)
+        except BaseException as exc:
+            errors.append(exc)
+
+    # Two writers per run (interleaved halves: rounds arrive both in and out of order).
+    writers = [
+        threading.Thread(target=write, args=(run[k::2], 7 + k)) for run in rows for k in (0, 1)
+    ]
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for t in (*readers, *writers):
+        t.start()
+    for t in writers:
+        t.join(timeout=120)
+    done.set()
+    for t in readers:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert_fast_path_matches(db)
