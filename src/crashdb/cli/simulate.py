@@ -28,6 +28,7 @@ from crashdb.db import Database
 from crashdb.fairness import verify_recorded_rounds
 from crashdb.games import get_game
 from crashdb.montecarlo import MonteCarloResult, monte_carlo
+from crashdb.report import write_report
 from crashdb.simulate import (
     DEFAULT_START,
     FleetConfig,
@@ -437,20 +438,12 @@ def demo(
         f"[green]4.[/green] Provably fair: {sum(c.ok for c in checks):,} of {len(checks):,} "
         "Aviator rounds' seed commitments verify (`crashdb verify`)."
     )
-    _write_report_hook(db, out)
+    _write_report(db, out)
     console.print(f"[bold]Done in {time.perf_counter() - started:.1f} s.[/bold]")
 
 
-def _write_report_hook(db: Database, out: Path) -> None:
-    """REPORT HOOK: the demo's report step, ``crashdb.report.write_report(out, db=db)``."""
-    try:
-        from crashdb.report import write_report  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        console.print(
-            "[yellow]5.[/yellow] HTML report: not available (crashdb.report.write_report "
-            "is missing), skipped."
-        )
-        return
+def _write_report(db: Database, out: Path) -> None:
+    """The demo's report step; a failure here is loud (a broken Plotly must not pass quietly)."""
     with err_console.status("Writing the report") as status:
         path = write_report(out, db=db, progress=lambda text: status.update(f"Report: {text}"))
     console.print(f"[green]5.[/green] Report written to {path}")
