@@ -6,9 +6,10 @@ Order of work inside the transaction:
    (``INSERT ... ON CONFLICT DO NOTHING`` in sorted key order, so that concurrent writers
    cannot deadlock on each other); auto-registered bots have ``auto_registered = true``;
 2. fill ``strategy_name`` of rounds that left it empty from the bot's registration, and on
-   PostgreSQL lock the sessions the rounds belong to (``FOR UPDATE``, sorted) *before* the
-   rounds' foreign-key checks take ``KEY SHARE`` locks on them: without that, two
-   transactions inserting rounds of one session deadlock in the session-totals trigger;
+   PostgreSQL lock all the sessions the rounds belong to, sorted, before any round is
+   inserted: the totals trigger sorts its locks only within one statement, and this
+   transaction may run several (COPY chunks, executemany), so without the up-front lock two
+   writers could take sessions in opposite orders across statements and deadlock;
 3. write the records (grouped by kind, see :func:`_groups`), one statement per group
    (``executemany``, or COPY on PostgreSQL for large round batches, see :mod:`crashdb._copy`),
    every insert ``ON CONFLICT DO NOTHING`` so that a replay changes nothing.
@@ -380,9 +381,11 @@ def register(
         known.sessions.update(sessions)
         known.strategies.update(strategies)
     if backend == "postgresql" and round_sessions:
-        # Take the session rows' lock before the rounds' foreign-key checks take KEY SHARE
-        # locks on them: otherwise two transactions inserting rounds of one session each
-        # hold KEY SHARE and wait for the other in the totals trigger's FOR UPDATE (deadlock).
+        # Lock every session this transaction will touch, in sorted order, up front. The
+        # totals trigger (FOR NO KEY UPDATE since migration 0003) sorts only within one
+        # statement, and a transaction here may run several round statements (COPY chunks,
+        # executemany = one INSERT per row): two writers could otherwise lock sessions A and
+        # B in opposite orders across statements and deadlock.
         pair = tuple_(SESSIONS.c.bot_id, SESSIONS.c.session_id)
         conn.execute(
             select(SESSIONS.c.id)
