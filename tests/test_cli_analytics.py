@@ -85,5 +85,11 @@ def test_export_cleanup_size_refresh(loaded: str, tmp_path: Path) -> None:
     assert done["tables"]["crash_game_rounds"] == 600
     assert json.loads(run("size", "--db-url", loaded, "--json"))["tables"]["crash_game_rounds"] == 0
     refreshed = json.loads(run("refresh", "--db-url", loaded, "--json"))
-    assert refreshed["refreshed"] == (["mv_bot_daily_stats"] if "postgresql" in loaded else [])
+    assert refreshed["refreshed"] == ["strategy_run_rollups"] + (
+        ["mv_bot_daily_stats"] if "postgresql" in loaded else []
+    )
+    # The clean-up just deleted the only run's rounds: its summary is recomputed (and dropped).
+    assert refreshed["strategy_runs_folded"] == 1
+    again = json.loads(run("refresh", "--db-url", loaded, "--json"))
+    assert again["strategy_runs_folded"] == 0  # nothing left stale
     assert "Size" in run("size", "--db-url", loaded) or "size" in run("size", "--db-url", loaded)

@@ -7,6 +7,7 @@ reads the rounds themselves (crashdb._performance) and never the summaries.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import uuid
 from datetime import timedelta
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import pytest
 from alembic import command
 from sqlalchemy import delete, select, text, update
 
@@ -127,6 +129,7 @@ def test_fast_path_matches_recomputation_after_every_change(db: Database) -> Non
     for lo, hi in ((0, 100), (100, 101), (101, 250)):
         _insert(db, [r for run in rows for r in run[lo:hi]])
         assert_fast_path_matches(db)
+    # Small statements only mark the runs (PostgreSQL folds bulk statements: see below).
     # The trigger remembered where the new rounds start: the refresh folds only those in.
     _insert(db, [run[250] for run in rows])
     stale = {(s.bot_id, s.session_id): s for s in _stale_runs(db, "fixed_stake")}
@@ -174,6 +177,67 @@ def test_fast_path_matches_recomputation_after_every_change(db: Database) -> Non
     with db.engine.connect() as conn:
         runs = set(conn.execute(select(ROLLUP.bot_id, ROLLUP.session_id)).all())
     assert runs == {("bot_d", "s9")}
+
+
+def test_multirow_statements_fold_like_single_rows(db: Database) -> None:
+    """Each batch is one INSERT statement holding rows of several runs (on PostgreSQL the
+    insert trigger folds a whole transition table at once): ragged batch edges cut through
+    win and loss streaks, equal drawdowns and runs whose first balance is unknown."""
+    specs = _specs()
+    rows = [_rows(db, spec, 300, seed + 10) for seed, spec in enumerate(specs)]
+    for row in rows[1][:5]:
+        row["running_balance_before"] = None  # a run whose first balance is unknown
+    # Equal falls: a fixed stake that loses, wins back and loses again.
+    for i, row in enumerate(rows[3][:60]):
+        win = (i // 3) % 2 == 1
+        row["round_outcome"] = "WIN" if win else "LOSS"
+        row["profit_loss"] = Decimal("10.0000") if win else Decimal("-10.0000")
+    # The longest streaks run across batch edges (40/41 and 150/151).
+    for run, lo, hi, outcome in ((0, 30, 46, "WIN"), (2, 140, 162, "LOSS"), (1, 0, 12, "WIN")):
+        for row in rows[run][lo:hi]:
+            row["round_outcome"] = outcome
+            row["profit_loss"] = row["stake_value"] * (1 if outcome == "WIN" else -1)
+    edges = [0, 1, 2, 7, 40, 41, 97, 150, 151, 299, 300]
+    for lo, hi in itertools.pairwise(edges):
+        batch = [r for run in rows for r in run[lo:hi]]
+        with db.write_connection() as conn:
+            if db.backend == "postgresql":  # fold every statement in the trigger
+                conn.execute(text("SET LOCAL crashdb.rollup_fold_min_rows = 0"))
+            conn.execute(CrashGameRound.__table__.insert().values(batch))
+        if db.backend == "postgresql":
+            assert not _stale_runs(db, "fixed_stake") and not _stale_runs(db, "martingale")
+        assert_fast_path_matches(db)
+
+
+# SQLite has row-level triggers only: it always folds at query time.
+@pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_postgresql_folds_bulk_statements_while_writing(db: Database) -> None:
+    """A statement of at least 1,000 rounds (a bulk load) is folded by the insert trigger:
+    the first query after it finds every run summarised. A smaller one marks its runs."""
+    rows = [_rows(db, spec, 300, seed + 20) for seed, spec in enumerate(_specs())]
+    with db.write_connection() as conn:
+        conn.execute(CrashGameRound.__table__.insert().values([r for run in rows for r in run]))
+    assert not _stale_runs(db, "fixed_stake") and not _stale_runs(db, "martingale")
+    assert_fast_path_matches(db)
+    late = SessionSpec("bot_d", "s9", "aviator", start=START + timedelta(days=3, seconds=5))
+    with db.write_connection() as conn:
+        conn.execute(CrashGameRound.__table__.insert().values(_rows(db, late, 999, 7)))
+    assert [(s.bot_id, s.session_id) for s in _stale_runs(db, "fixed_stake")] == [("bot_d", "s9")]
+    assert_fast_path_matches(db)
+
+
+def test_truncate_empties_the_summaries(db: Database) -> None:
+    _insert(db, _rows(db, _specs()[0], 50, 3))
+    assert get_strategy_performance("fixed_stake", db=db)["total_rounds"] == 50
+    if db.backend == "postgresql":
+        with db.write_connection() as conn:
+            conn.execute(text("TRUNCATE crash_game_rounds CASCADE"))
+    else:  # SQLite has no TRUNCATE: DELETE without WHERE is its truncate optimisation
+        with db.write_connection() as conn:
+            conn.execute(text("DELETE FROM crash_game_rounds"))
+    assert get_strategy_performance("fixed_stake", db=db)["total_rounds"] == 0
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM strategy_run_rollups")).scalar_one() == 0
 
 
 def test_updates_and_direct_deletes_rebuild_the_run(db: Database) -> None:

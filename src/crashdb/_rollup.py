@@ -8,7 +8,9 @@ editable reference data, is applied at query time), and the order-dependent part
 cumulative profit, its peak, the worst fall from the peak and where it ended, the current and
 longest streaks.
 
-Triggers (migration 0004) only mark runs stale. :func:`refresh_strategy` brings the stale runs
+Triggers (migration 0004) mark runs stale; on PostgreSQL a statement of many rounds is folded
+by its insert trigger instead (migration 0005, the same fold in SQL). :func:`refresh_strategy`
+brings the stale runs
 of one strategy up to date: when every new round comes after the summarised ones, only the
 new rounds are read and folded into the stored state; otherwise (rounds out of order, deletes,
 updates) the run is recomputed. A strategy report then combines its runs' states in Python
@@ -186,14 +188,15 @@ def _run_rows(
     return conn.execute(q.order_by(R.round_number, R.bet_slot))
 
 
-def _refresh(conn: Connection, strategy: str) -> None:
+def _refresh(conn: Connection, strategy: str) -> int:
     locked = select(T.bot_id, T.session_id, T.rebuild, T.stale_round, T.stale_slot, T.state).where(
         T.strategy_name == strategy, T.stale
     )
     locked = locked.order_by(T.bot_id, T.session_id)
     if conn.dialect.name == "postgresql":
         locked = locked.with_for_update(key_share=True)  # FOR NO KEY UPDATE
-    for run in conn.execute(locked).all():
+    runs = conn.execute(locked).all()
+    for run in runs:
         state = None if run.rebuild or run.state is None else _load(run.state)
         after: tuple[int, int] | None = None
         if state is not None and state["last_round"] is not None:
@@ -214,22 +217,24 @@ def _refresh(conn: Connection, strategy: str) -> None:
                 stale=False, rebuild=False, stale_round=None, stale_slot=None, state=_dump(state)
             )
         )
+    return len(runs)
 
 
 def _engine(db: Database | Engine) -> Engine:
     return db.engine if isinstance(db, Database) else db
 
 
-def refresh_strategy(db: Database | Engine, strategy: str) -> None:
-    """Bring the stale runs of ``strategy`` up to date (nothing to write: no transaction)."""
+def refresh_strategy(db: Database | Engine, strategy: str) -> int:
+    """Bring the stale runs of ``strategy`` up to date (nothing to write: no transaction);
+    the number of runs folded."""
     engine = _engine(db)
     if not has_stale_runs(engine, strategy):
-        return
+        return 0
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             conn = conn.execution_options(**{SQLITE_IMMEDIATE: True})
         with conn.begin():
-            _refresh(conn, strategy)
+            return _refresh(conn, strategy)
 
 
 def has_stale_runs(db: Database | Engine | Connection, strategy: str) -> bool:
@@ -241,12 +246,11 @@ def has_stale_runs(db: Database | Engine | Connection, strategy: str) -> bool:
         return conn.execute(q).first() is not None
 
 
-def refresh_all(db: Database | Engine) -> None:
-    """Bring every stale run of every strategy up to date."""
+def refresh_all(db: Database | Engine) -> int:
+    """Bring every stale run of every strategy up to date; the number of runs folded."""
     with _engine(db).connect() as conn:
         names = conn.execute(select(T.strategy_name).where(T.stale).distinct()).scalars().all()
-    for name in sorted(names):
-        refresh_strategy(db, name)
+    return sum(refresh_strategy(db, name) for name in sorted(names))
 
 
 def strategy_runs(conn: Connection, strategy: str) -> list[dict[str, Any]]:

@@ -586,4 +586,251 @@ SELECT DISTINCT strategy_name, bot_id, session_id, true, true
 
 UPDATE alembic_version SET version_num='0004_strategy_runs' WHERE alembic_version.version_num = '0003_session_totals';
 
+-- Running upgrade 0004_strategy_runs -> 0005_strategy_fold
+
+CREATE OR REPLACE FUNCTION crashdb_strategy_runs_after_insert() RETURNS trigger
+LANGUAGE plpgsql SET work_mem = '64MB' AS $$
+DECLARE
+    min_rows integer := coalesce(nullif(current_setting('crashdb.rollup_fold_min_rows', true), ''), '1000')::int;
+BEGIN
+    -- Small statements (a bot's round, a writer flush) only mark their runs, as in 0004:
+    -- folding costs about a millisecond per statement, and the query-time fold of a short
+    -- tail is cheap. Bulk loads fold here.
+    IF (SELECT count(*) FROM (SELECT FROM new_rounds LIMIT min_rows) s) < min_rows THEN
+
+    INSERT INTO strategy_run_rollups AS r
+           (strategy_name, bot_id, session_id, stale, rebuild, stale_round, stale_slot)
+    SELECT strategy_name, bot_id, session_id, true, true, k[1], k[2]::smallint
+      FROM (SELECT strategy_name, bot_id, session_id,
+                   min(ARRAY[round_number, bet_slot::bigint]) AS k
+              FROM new_rounds
+             WHERE strategy_name IS NOT NULL
+             GROUP BY strategy_name, bot_id, session_id) n
+     ORDER BY strategy_name, bot_id, session_id
+    ON CONFLICT (strategy_name, bot_id, session_id) DO UPDATE SET
+        stale = true,
+        stale_round = CASE
+            WHEN NOT r.stale OR r.stale_round IS NULL
+              OR (EXCLUDED.stale_round, EXCLUDED.stale_slot) < (r.stale_round, r.stale_slot)
+            THEN EXCLUDED.stale_round ELSE r.stale_round END,
+        stale_slot = CASE
+            WHEN NOT r.stale OR r.stale_round IS NULL
+              OR (EXCLUDED.stale_round, EXCLUDED.stale_slot) < (r.stale_round, r.stale_slot)
+            THEN EXCLUDED.stale_slot ELSE r.stale_slot END;
+        RETURN NULL;
+    END IF;
+
+    -- 1. New runs get an empty summary; every touched run is locked, in key order.
+    INSERT INTO strategy_run_rollups AS r (strategy_name, bot_id, session_id, stale, rebuild)
+    SELECT DISTINCT strategy_name, bot_id, session_id, false, false
+      FROM new_rounds
+     WHERE strategy_name IS NOT NULL
+     ORDER BY 1, 2, 3
+    ON CONFLICT (strategy_name, bot_id, session_id) DO UPDATE SET stale = r.stale WHERE false;
+
+    -- 2. Fold the new rounds into the summaries they extend; a run that is already stale, or
+    --    that received a round ordered before its summarised ones, is only marked stale (as
+    --    in revision 0004: crashdb._rollup rebuilds it when it is queried).
+    WITH runs AS MATERIALIZED (
+        SELECT row_number() OVER () AS run, k.strategy_name, k.bot_id, k.session_id, k.k,
+               r.state AS st,
+               NOT r.stale
+               AND (r.state IS NULL
+                    OR k.k > ARRAY[(r.state->>'last_round')::bigint,
+                                   (r.state->>'last_slot')::bigint]) AS append,
+               r.stale, r.stale_round, r.stale_slot,
+               coalesce((r.state->>'cum')::numeric, 0) AS c0,
+               coalesce((r.state->>'peak')::numeric, 0) AS p0,
+               coalesce((r.state->>'has_first')::boolean, false) AS has0,
+               (r.state->>'first_balance')::numeric AS b0,
+               coalesce((r.state->>'win_run')::bigint, 0) AS w0,
+               coalesce((r.state->>'loss_run')::bigint, 0) AS l0
+          FROM (SELECT strategy_name, bot_id, session_id, min(ARRAY[round_number, bet_slot::bigint]) AS k
+                  FROM new_rounds
+                 WHERE strategy_name IS NOT NULL
+                 GROUP BY 1, 2, 3) k
+          JOIN strategy_run_rollups r USING (strategy_name, bot_id, session_id)
+    ),
+    seq AS (
+        SELECT r.run, n.round_number, n.bet_slot,
+               n.game_name, n.round_outcome AS outcome, n.profit_loss AS profit,
+               n.profit_loss::float8 AS pf, n.stake_value::float8 AS sf,
+               n.round_start_timestamp AS ts,
+               coalesce(n.round_end_timestamp, n.round_start_timestamp) AS te,
+               coalesce(n.stake_value > 0 AND n.round_outcome <> 'SKIP', false) AS bet,
+               n.stake_value AS stake,
+               CASE WHEN r.has0 THEN r.b0
+                    ELSE first_value(n.running_balance_before) OVER w END AS base,
+               r.c0 + sum(n.profit_loss) OVER w AS cum,
+               count(*) FILTER (WHERE n.round_outcome IN ('WIN', 'LOSS')) OVER w AS wl,
+               row_number() OVER w AS i,
+               r.c0, r.p0, r.w0, r.l0
+          FROM new_rounds n
+          JOIN runs r USING (strategy_name, bot_id, session_id)
+         WHERE r.append
+        WINDOW w AS (PARTITION BY r.run ORDER BY n.round_number, n.bet_slot
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    ),
+    peaks AS (
+        SELECT s.*,
+               greatest(s.p0, max(s.cum) OVER w) AS peak,
+               max(s.wl) FILTER (WHERE s.outcome = 'WIN') OVER w AS last_win,
+               max(s.wl) FILTER (WHERE s.outcome = 'LOSS') OVER w AS last_loss
+          FROM seq s
+        WINDOW w AS (PARTITION BY s.run ORDER BY s.round_number, s.bet_slot
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    ),
+    folded AS MATERIALIZED (
+        SELECT p.*,
+               p.peak - p.cum AS fall,
+               CASE WHEN p.base IS NOT NULL AND p.base::float8 + p.peak::float8 <> 0
+                    THEN (p.peak - p.cum)::float8 / (p.base::float8 + p.peak::float8)
+               END AS pct,
+               -- the streak this round extends (the stored one if none broke it yet)
+               CASE WHEN p.outcome = 'WIN'
+                    THEN CASE WHEN p.last_loss IS NULL THEN p.wl + p.w0
+                              ELSE p.wl - p.last_loss END
+                    WHEN p.outcome = 'LOSS'
+                    THEN CASE WHEN p.last_win IS NULL THEN p.wl + p.l0
+                              ELSE p.wl - p.last_win END
+               END AS streak
+          FROM peaks p
+    ),
+    agg AS MATERIALIZED (
+        SELECT run,
+               count(*) AS rows,
+               count(*) FILTER (WHERE outcome = 'WIN') AS wins,
+               count(*) FILTER (WHERE outcome = 'LOSS') AS losses,
+               count(*) FILTER (WHERE outcome = 'SKIP') AS skips,
+               count(*) FILTER (WHERE outcome = 'ERROR') AS errors,
+               count(*) FILTER (WHERE bet) AS bets,
+               sum(profit) AS total_profit,
+               coalesce(sum(stake) FILTER (WHERE bet), 0) AS total_staked,
+               coalesce(sum(pf) FILTER (WHERE bet), 0) AS sp,
+               coalesce(sum(pf * pf) FILTER (WHERE bet), 0) AS spp,
+               coalesce(sum(sf) FILTER (WHERE bet), 0) AS ss,
+               coalesce(sum(sf * sf) FILTER (WHERE bet), 0) AS sss,
+               coalesce(sum(pf * sf) FILTER (WHERE bet), 0) AS sps,
+               coalesce(sum(pf) FILTER (WHERE bet AND pf > 0), 0) AS sg,
+               coalesce(sum(pf * pf) FILTER (WHERE bet AND pf > 0), 0) AS sgg,
+               coalesce(sum(pf / sf) FILTER (WHERE bet), 0) AS sr,
+               coalesce(sum((pf / sf) * (pf / sf)) FILTER (WHERE bet), 0) AS srr,
+               min(ts) AS first_ts,
+               max(te) AS last_ts,
+               max(pct) AS max_fall_pct,
+               max(streak) FILTER (WHERE outcome = 'WIN') AS longest_win,
+               max(streak) FILTER (WHERE outcome = 'LOSS') AS longest_loss,
+               -- where the run ends (running values: their last is their maximum)
+               max(c0) + sum(profit) AS cum,
+               max(peak) AS peak,
+               max(base) AS base,
+               max(ARRAY[round_number, bet_slot::bigint]) AS last_k,
+               max(wl) FILTER (WHERE outcome = 'WIN') AS last_win,
+               max(wl) FILTER (WHERE outcome = 'LOSS') AS last_loss,
+               max(w0) AS w0,
+               max(l0) AS l0
+          FROM folded
+         GROUP BY run
+    ),
+    worst AS MATERIALIZED (
+        SELECT DISTINCT ON (run) run, fall, peak, round_number, bet_slot, ts
+          FROM folded
+         ORDER BY run, fall DESC, ts, i
+    ),
+    games AS MATERIALIZED (
+        SELECT run, jsonb_object_agg(game_name, jsonb_build_array(bets, staked)) AS g
+          FROM (SELECT run, game_name, count(*) AS bets, sum(sf) AS staked
+                  FROM folded
+                 WHERE bet
+                 GROUP BY 1, 2) per_game
+         GROUP BY run
+    ),
+    new_state AS MATERIALIZED (
+        SELECT u.run, jsonb_build_object(
+'rows', coalesce((u.st->>'rows')::bigint, 0) + a.rows,
+'wins', coalesce((u.st->>'wins')::bigint, 0) + a.wins,
+'losses', coalesce((u.st->>'losses')::bigint, 0) + a.losses,
+'skips', coalesce((u.st->>'skips')::bigint, 0) + a.skips,
+'errors', coalesce((u.st->>'errors')::bigint, 0) + a.errors,
+'bets', coalesce((u.st->>'bets')::bigint, 0) + a.bets,
+'sp', coalesce((u.st->>'sp')::float8, 0) + a.sp,
+'spp', coalesce((u.st->>'spp')::float8, 0) + a.spp,
+'ss', coalesce((u.st->>'ss')::float8, 0) + a.ss,
+'sss', coalesce((u.st->>'sss')::float8, 0) + a.sss,
+'sps', coalesce((u.st->>'sps')::float8, 0) + a.sps,
+'sg', coalesce((u.st->>'sg')::float8, 0) + a.sg,
+'sgg', coalesce((u.st->>'sgg')::float8, 0) + a.sgg,
+'sr', coalesce((u.st->>'sr')::float8, 0) + a.sr,
+'srr', coalesce((u.st->>'srr')::float8, 0) + a.srr,
+'total_profit', (coalesce((u.st->>'total_profit')::numeric, 0) + a.total_profit)::text,
+'total_staked', (coalesce((u.st->>'total_staked')::numeric, 0) + a.total_staked)::text,
+'games', (SELECT coalesce(jsonb_object_agg(key, jsonb_build_array(
+                     coalesce((o.value->>0)::bigint, 0) + coalesce((n.value->>0)::bigint, 0),
+                     coalesce((o.value->>1)::float8, 0) + coalesce((n.value->>1)::float8, 0)
+                 )), '{}'::jsonb)
+            FROM jsonb_each(coalesce(u.st->'games', '{}'::jsonb)) o
+            FULL JOIN jsonb_each(coalesce(g.g, '{}'::jsonb)) n USING (key)),
+'first_ts', to_char((least((u.st->>'first_ts')::timestamptz, a.first_ts)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+'last_ts', to_char((greatest((u.st->>'last_ts')::timestamptz, a.last_ts)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+'first_balance', a.base::text,
+'has_first', true,
+'cum', a.cum::text,
+'peak', a.peak::text,
+'max_fall_pct', greatest((u.st->>'max_fall_pct')::float8, a.max_fall_pct),
+'fall', CASE WHEN (u.st->'fall' IS NULL OR jsonb_typeof(u.st->'fall') = 'null' OR w.fall > (u.st->>'fall')::numeric OR (w.fall = (u.st->>'fall')::numeric AND w.ts < (u.st->>'fall_ts')::timestamptz)) THEN to_jsonb(w.fall::text) ELSE u.st->'fall' END,
+'fall_peak', CASE WHEN (u.st->'fall' IS NULL OR jsonb_typeof(u.st->'fall') = 'null' OR w.fall > (u.st->>'fall')::numeric OR (w.fall = (u.st->>'fall')::numeric AND w.ts < (u.st->>'fall_ts')::timestamptz)) THEN to_jsonb(w.peak::text) ELSE u.st->'fall_peak' END,
+'fall_round', CASE WHEN (u.st->'fall' IS NULL OR jsonb_typeof(u.st->'fall') = 'null' OR w.fall > (u.st->>'fall')::numeric OR (w.fall = (u.st->>'fall')::numeric AND w.ts < (u.st->>'fall_ts')::timestamptz)) THEN to_jsonb(w.round_number) ELSE u.st->'fall_round' END,
+'fall_slot', CASE WHEN (u.st->'fall' IS NULL OR jsonb_typeof(u.st->'fall') = 'null' OR w.fall > (u.st->>'fall')::numeric OR (w.fall = (u.st->>'fall')::numeric AND w.ts < (u.st->>'fall_ts')::timestamptz)) THEN to_jsonb(w.bet_slot) ELSE u.st->'fall_slot' END,
+'fall_ts', CASE WHEN (u.st->'fall' IS NULL OR jsonb_typeof(u.st->'fall') = 'null' OR w.fall > (u.st->>'fall')::numeric OR (w.fall = (u.st->>'fall')::numeric AND w.ts < (u.st->>'fall_ts')::timestamptz)) THEN to_jsonb(to_char((w.ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')) ELSE u.st->'fall_ts' END,
+'win_run', CASE WHEN a.last_win IS NULL AND a.last_loss IS NULL THEN a.w0
+                WHEN coalesce(a.last_win, 0) > coalesce(a.last_loss, 0)
+                THEN a.last_win - coalesce(a.last_loss, -a.w0)
+                ELSE 0 END,
+'loss_run', CASE WHEN a.last_win IS NULL AND a.last_loss IS NULL THEN a.l0
+                 WHEN coalesce(a.last_loss, 0) > coalesce(a.last_win, 0)
+                 THEN a.last_loss - coalesce(a.last_win, -a.l0)
+                 ELSE 0 END,
+'longest_win', greatest(coalesce((u.st->>'longest_win')::bigint, 0), a.longest_win),
+'longest_loss', greatest(coalesce((u.st->>'longest_loss')::bigint, 0), a.longest_loss),
+'last_round', a.last_k[1],
+'last_slot', a.last_k[2]) AS state
+          FROM runs u
+          JOIN agg a USING (run)
+          JOIN worst w USING (run)
+          LEFT JOIN games g USING (run)
+         WHERE u.append
+    )
+    UPDATE strategy_run_rollups r
+       SET state = CASE WHEN u.append THEN f.state ELSE r.state END,
+           stale = NOT u.append,
+           stale_round = CASE
+               WHEN u.append THEN NULL
+               WHEN NOT u.stale OR u.stale_round IS NULL
+                 OR (u.k[1], u.k[2]) < (u.stale_round, u.stale_slot)
+               THEN u.k[1] ELSE u.stale_round END,
+           stale_slot = CASE
+               WHEN u.append THEN NULL
+               WHEN NOT u.stale OR u.stale_round IS NULL
+                 OR (u.k[1], u.k[2]) < (u.stale_round, u.stale_slot)
+               THEN u.k[2]::smallint ELSE u.stale_slot END
+      FROM runs u
+      LEFT JOIN new_state f USING (run)
+     WHERE r.strategy_name = u.strategy_name
+       AND r.bot_id = u.bot_id
+       AND r.session_id = u.session_id;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION crashdb_strategy_runs_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM strategy_run_rollups;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER trg_crash_rounds_strategy_runs_truncate AFTER TRUNCATE ON crash_game_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_strategy_runs_truncate();
+
+UPDATE alembic_version SET version_num='0005_strategy_fold' WHERE alembic_version.version_num = '0004_strategy_runs';
+
 COMMIT;

@@ -324,9 +324,13 @@ def size(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
 
 @app.command()
 def refresh(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
-    """Refresh the materialized views (mv_bot_daily_stats) on PostgreSQL."""
+    """Fold stale strategy-run summaries and refresh mv_bot_daily_stats (PostgreSQL)."""
+    from crashdb._rollup import refresh_all
+
     db = open_db(db_url)
     refreshed: list[str] = []
+    folded = refresh_all(db)
+    refreshed.append("strategy_run_rollups")
     if db.backend == "postgresql":
         with db.engine.begin() as conn:
             conn.execute(text("SELECT refresh_bot_daily_stats()"))
@@ -334,11 +338,14 @@ def refresh(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
     result = {
         "backend": db.backend,
         "refreshed": refreshed,
-        "note": None if refreshed else "SQLite uses plain views: always current, nothing to do",
+        "strategy_runs_folded": folded,
+        "note": None
+        if db.backend == "postgresql"
+        else "SQLite uses plain views for the daily stats: always current",
     }
     if as_json:
         print_json(result)
-    elif refreshed:
-        console.print(f"[green]Refreshed {', '.join(refreshed)}[/green]")
     else:
-        console.print(str(result["note"]))
+        console.print(
+            f"[green]Refreshed {', '.join(refreshed)}[/green] ({folded:,} strategy runs folded)"
+        )
