@@ -12,7 +12,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, literal, select, union_all
 from sqlalchemy.engine import Connection
 
 from crashdb import stats
@@ -37,28 +37,22 @@ DateLike = datetime | date | str | None
 RTP_TARGETS = (1.5, 2.0, 3.0, 5.0, 10.0)
 
 
-def game_rounds(where: list[ColumnElement[bool]], *, lean: bool = False) -> Subquery:
-    """Deduplicated game rounds.
-
-    Columns: kind, s1, s2 (the stream a round belongs to: a game on a platform for rounds with
-    an external id, else one bot's session), game, platform, ext (external id), m (crash point:
-    the smallest reported), mx (the largest reported), ts, rn, reports. ``lean`` leaves out
-    game, platform and ext (narrower rows to sort).
-    """
+def _parts(where: list[ColumnElement[bool]], *, lean: bool = False) -> tuple[Select[Any], ...]:
+    """The two kinds of game rounds (see :func:`game_rounds`), as separate selects."""
     base = [*where, R.crash_multiplier.is_not(None), R.is_valid.is_(True)]
+
+    def ident(*cols: Any) -> tuple[Any, ...]:
+        return () if lean else cols
+
     shared = (
         select(
             literal(0).label("kind"),
             R.game_name.label("s1"),
             R.platform_code.label("s2"),
-            *(
-                ()
-                if lean
-                else (
-                    R.game_name.label("game"),
-                    R.platform_code.label("platform"),
-                    R.round_external_id.label("ext"),
-                )
+            *ident(
+                R.game_name.label("game"),
+                R.platform_code.label("platform"),
+                R.round_external_id.label("ext"),
             ),
             func.min(R.crash_multiplier).label("m"),
             func.max(R.crash_multiplier).label("mx"),
@@ -73,14 +67,10 @@ def game_rounds(where: list[ColumnElement[bool]], *, lean: bool = False) -> Subq
         literal(1).label("kind"),
         R.bot_id.label("s1"),
         R.session_id.label("s2"),
-        *(
-            ()
-            if lean
-            else (
-                R.game_name.label("game"),
-                R.platform_code.label("platform"),
-                R.round_external_id.label("ext"),
-            )
+        *ident(
+            R.game_name.label("game"),
+            R.platform_code.label("platform"),
+            R.round_external_id.label("ext"),
         ),
         R.crash_multiplier.label("m"),
         R.crash_multiplier.label("mx"),
@@ -88,7 +78,18 @@ def game_rounds(where: list[ColumnElement[bool]], *, lean: bool = False) -> Subq
         R.round_number.label("rn"),
         literal(1).label("reports"),
     ).where(*base, R.round_external_id.is_(None))
-    return union_all(shared, own).subquery("g")
+    return shared, own
+
+
+def game_rounds(where: list[ColumnElement[bool]], *, lean: bool = False) -> Subquery:
+    """Deduplicated game rounds.
+
+    Columns: kind, s1, s2 (the stream a round belongs to: a game on a platform for rounds with
+    an external id, else one bot's session), game, platform, ext (external id), m (crash point:
+    the smallest reported), mx (the largest reported), ts, rn, reports. ``lean`` leaves out
+    game, platform and ext (narrower rows to sort).
+    """
+    return union_all(*_parts(where, lean=lean)).subquery("g")
 
 
 def median_threshold(rtp: float) -> float:
@@ -96,34 +97,41 @@ def median_threshold(rtp: float) -> float:
     return math.ceil(round(200 * rtp, 6)) / 100
 
 
-def _stream(conn: Connection, g: Subquery) -> list[Any]:
-    """The partition of consecutive rounds; byte-order collation on PostgreSQL (faster sort)."""
-    if conn.dialect.name == "postgresql":
-        return [g.c.kind, g.c.s1.collate("C"), g.c.s2.collate("C")]
-    return [g.c.kind, g.c.s1, g.c.s2]
-
-
 def _survival_counts(
-    conn: Connection, g: Subquery, edges: list[float], threshold: float
+    conn: Connection, where: list[ColumnElement[bool]], edges: list[float], threshold: float
 ) -> dict[str, Any]:
     """Counts at each edge, consecutive-pair counts and summaries, in one pass.
 
     Each game round gets the index of the highest edge it reaches (one CASE per row); the
     grouped counts per (bucket, previous, current) are accumulated into survival counts here.
+    The ``lag`` runs on each kind of game round separately, partitioned by what its index
+    already sorts it by (a platform's shared rounds come out of the deduplication in platform
+    order; a session's own rounds out of idx_crash_rounds_game_own), so PostgreSQL only sorts
+    each stream by time (an incremental sort) instead of every round by the stream's name.
+    ``where`` must fix the game: a stream is then a platform, or a bot's session.
     """
-    above = case((g.c.m >= num(threshold), 1), else_=0)
-    bucket = case(*((g.c.m >= num(e), k + 1) for k, e in reversed(list(enumerate(edges)))), else_=0)
-    w = select(
-        g.c.m,
-        g.c.mx,
-        g.c.reports,
-        g.c.ts,
-        bucket.label("bucket"),
-        above.label("a"),
-        func.lag(above)
-        .over(partition_by=_stream(conn, g), order_by=[g.c.ts, g.c.rn])
-        .label("prev"),
-    ).subquery("w")
+    windowed = []
+    for kind, part in enumerate(_parts(where, lean=True)):
+        g = part.subquery()
+        # The shared rounds' stream within one game is its platform (s2); naming the constant
+        # game too would make PostgreSQL sort by it again, under the database's collation.
+        stream = [g.c.s2] if kind == 0 else [g.c.s1, g.c.s2]
+        above = case((g.c.m >= num(threshold), 1), else_=0)
+        bucket = case(
+            *((g.c.m >= num(e), k + 1) for k, e in reversed(list(enumerate(edges)))), else_=0
+        )
+        windowed.append(
+            select(
+                g.c.m,
+                g.c.mx,
+                g.c.reports,
+                g.c.ts,
+                bucket.label("bucket"),
+                above.label("a"),
+                func.lag(above).over(partition_by=stream, order_by=[g.c.ts, g.c.rn]).label("prev"),
+            )
+        )
+    w = union_all(*windowed).subquery("w")
     grouped = conn.execute(
         select(
             w.c.bucket,
@@ -205,7 +213,7 @@ def get_game_statistics(
         tune(conn)
         rtp = published_rtp(conn, game_name, platform_code)
         threshold = median_threshold(rtp if rtp is not None else 0.97)
-        c = _survival_counts(conn, game_rounds(where, lean=True), edges, threshold)
+        c = _survival_counts(conn, where, edges, threshold)
     n = int(c["n"])
     at_least = {e: int(c[f"e{k}"]) for k, e in enumerate(edges)}
     gof_edges = list(stats.DEFAULT_GOF_EDGES)

@@ -65,7 +65,7 @@ def get_signal_effectiveness(
     conf = SIG.confidence_score
     conf_f = conf.cast(Float(53))
     has_conf = resolved & conf.is_not(None)
-    inner = (
+    per_signal = (
         select(
             SIG.signal_type.label("signal_type"),
             game.label("game"),
@@ -77,8 +77,13 @@ def get_signal_effectiveness(
         )
         .select_from(AnalyticsRoundSignal.__table__)
         .where(*where)
-        .subquery("s")
     )
+    postgres = database.backend == "postgresql"
+    if postgres:
+        # OFFSET 0 keeps PostgreSQL from inlining the per-signal CASEs into every aggregate
+        # (each evaluated again per use: ~190 ms at 100k signals instead of ~40).
+        per_signal = per_signal.offset(0)
+    inner = per_signal.subquery("s")
     i = inner.c
     err = i.conf - i.hit
     stmt = select(
@@ -96,6 +101,10 @@ def get_signal_effectiveness(
     ).group_by(i.signal_type, i.game, i.target_multiplier, i.bin)
     with database.engine.connect() as conn:
         tune(conn)
+        if postgres:
+            # A few cells (types x games x targets x 10 bins): hashing them beats sorting every
+            # signal, but the planner cannot know how few and would sort.
+            conn.exec_driver_sql("SET LOCAL enable_sort = off")
         cells = [dict(r) for r in conn.execute(stmt).mappings().all()]
         rtps = {g: published_rtp(conn, g) for g in {row["game"] for row in cells if row["game"]}}
 

@@ -356,6 +356,21 @@ class CrashGameRound(Base):
             ],
         ),
         Index("idx_crash_rounds_game_ts", "game_name", "round_start_timestamp"),
+        # Rounds nobody can match across bots (no external id): each is its own game round.
+        Index(
+            "idx_crash_rounds_game_own",
+            "game_name",
+            "bot_id",
+            "session_id",
+            postgresql_include=[
+                "crash_multiplier",
+                "round_start_timestamp",
+                "round_number",
+                "is_valid",
+            ],
+            postgresql_where=text("round_external_id IS NULL"),
+            sqlite_where=text("round_external_id IS NULL"),
+        ),
     )
 
 

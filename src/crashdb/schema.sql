@@ -833,4 +833,10 @@ CREATE TRIGGER trg_crash_rounds_strategy_runs_truncate AFTER TRUNCATE ON crash_g
 
 UPDATE alembic_version SET version_num='0005_strategy_fold' WHERE alembic_version.version_num = '0004_strategy_runs';
 
+-- Running upgrade 0005_strategy_fold -> 0006_game_own
+
+CREATE INDEX idx_crash_rounds_game_own ON crash_game_rounds (game_name, bot_id, session_id) INCLUDE (crash_multiplier, round_start_timestamp, round_number, is_valid) WHERE round_external_id IS NULL;
+
+UPDATE alembic_version SET version_num='0006_game_own' WHERE alembic_version.version_num = '0005_strategy_fold';
+
 COMMIT;
