@@ -74,3 +74,26 @@ def test_public_api_is_declared() -> None:
         assert hasattr(crashdb, name), name
     for name in ("DatabaseConnection", "session_scope", "get_session", "init_db"):
         assert name in crashdb.__all__
+
+
+def test_lazy_names_match_their_modules() -> None:
+    import importlib
+
+    for module, names in crashdb._LAZY_MODULES.items():
+        assert tuple(importlib.import_module(f"crashdb.{module}").__all__) == names, module
+
+
+def test_logging_does_not_import_the_analytics_stack() -> None:
+    """A bot that only logs must not pay SciPy/Plotly/pyarrow start-up (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, crashdb\n"
+        "from crashdb import log_crash_round, RoundWriter, Database\n"
+        "heavy = [m for m in ('scipy', 'plotly', 'pyarrow', 'numpy') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "crashdb.get_bot_statistics\n"
+        "assert 'scipy' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
