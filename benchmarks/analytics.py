@@ -8,6 +8,9 @@ Loading is COPY (psycopg) on PostgreSQL and executemany on SQLite, straight into
 this measures the analytics, not the ingest path. PostgreSQL runs in its own temporary database
 (created and dropped) on ``CRASHDB_BENCH_POSTGRES_URL`` (default: the local server).
 
+Each function is also printed as a multiple of a baseline measured in the same run (one scan of
+every round, ``x scan``): absolute times on a shared VM swing by +-50% between runs.
+
 Usage: python benchmarks/analytics.py [--sizes 100000,1000000] [--backends sqlite,postgresql]
 """
 
@@ -339,6 +342,16 @@ def _export_in_subprocess(url: str, out: Path) -> dict[str, Any]:
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
+BASELINE = "baseline: scan of all rounds"
+
+
+def _full_scan(db: Database) -> None:
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT count(*), sum(profit_loss) FROM crash_game_rounds")).one()
+
+
 def run_one(backend: str, n: int, pg_admin: str, workdir: Path) -> dict[str, Any]:
     rounds, signals, sessions = generate(n)
     dbname = None
@@ -368,6 +381,10 @@ def run_one(backend: str, n: int, pg_admin: str, workdir: Path) -> dict[str, Any
             "get_signal_effectiveness(bot)": lambda: get_signal_effectiveness(bot_id=bot, db=db),
             "get_database_size": lambda: get_database_size(db=db),
         }
+        # The machine's own speed, measured in the same run: one pass over every round (a
+        # sequential scan summing a NUMERIC column). The report prints each function as a
+        # multiple of it, which stays comparable across machines and noisy neighbours.
+        calls[BASELINE] = lambda: _full_scan(db)
         # A strategy's first query after a bulk load summarises its runs (crashdb._rollup):
         # timed once, cold, on a strategy no other call touches.
         t = time.perf_counter()
@@ -423,13 +440,15 @@ def report(results: dict[str, dict[int, dict[str, Any]]], sizes: list[int]) -> N
         head = f"{'function':32}" + "".join(f"{n:>12,}" for n in sizes)
         if len(sizes) > 1:
             head += f"{'ratio':>8}"
-        print(head + ("   target<=300ms" if backend == "postgresql" else ""))
+        print(head + f"{'x scan':>8}" + ("   target<=300ms" if backend == "postgresql" else ""))
+        scan = by_size[hi]["timings"][BASELINE] * 1000
         for name in names:
             vals = [by_size[n]["timings"][name] * 1000 for n in sizes]
             line = f"{name:32}" + "".join(f"{v:10.1f}ms" for v in vals)
             if len(sizes) > 1:
                 line += f"{vals[-1] / vals[0]:8.2f}"
-            if backend == "postgresql":
+            line += f"{vals[-1] / scan:8.2f}"
+            if backend == "postgresql" and name != BASELINE:
                 line += "   " + ("OK" if vals[-1] <= 300 else "MISSED")
             print(line)
         for n in sizes:
