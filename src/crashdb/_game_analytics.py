@@ -41,19 +41,22 @@ def _parts(where: list[ColumnElement[bool]], *, lean: bool = False) -> tuple[Sel
     """The two kinds of game rounds (see :func:`game_rounds`), as separate selects."""
     base = [*where, R.crash_multiplier.is_not(None), R.is_valid.is_(True)]
 
-    def ident(*cols: Any) -> tuple[Any, ...]:
-        return () if lean else cols
+    ident: tuple[Any, ...] = (
+        ()
+        if lean
+        else (
+            R.game_name.label("game"),
+            R.platform_code.label("platform"),
+            R.round_external_id.label("ext"),
+        )
+    )
 
     shared = (
         select(
             literal(0).label("kind"),
             R.game_name.label("s1"),
             R.platform_code.label("s2"),
-            *ident(
-                R.game_name.label("game"),
-                R.platform_code.label("platform"),
-                R.round_external_id.label("ext"),
-            ),
+            *ident,
             func.min(R.crash_multiplier).label("m"),
             func.max(R.crash_multiplier).label("mx"),
             func.min(R.round_start_timestamp).label("ts"),
@@ -67,11 +70,7 @@ def _parts(where: list[ColumnElement[bool]], *, lean: bool = False) -> tuple[Sel
         literal(1).label("kind"),
         R.bot_id.label("s1"),
         R.session_id.label("s2"),
-        *ident(
-            R.game_name.label("game"),
-            R.platform_code.label("platform"),
-            R.round_external_id.label("ext"),
-        ),
+        *ident,
         R.crash_multiplier.label("m"),
         R.crash_multiplier.label("mx"),
         R.round_start_timestamp.label("ts"),

@@ -130,7 +130,7 @@ BEGIN
                r.c0 + sum(n.profit_loss) OVER w AS cum,
                count(*) FILTER (WHERE n.round_outcome IN ('WIN', 'LOSS')) OVER w AS wl,
                row_number() OVER w AS i,
-               r.c0, r.p0, r.w0, r.l0
+               r.p0, r.w0, r.l0
           FROM new_rounds n
           JOIN runs r USING ({RUN})
          WHERE r.append
@@ -187,14 +187,11 @@ BEGIN
                max(streak) FILTER (WHERE outcome = 'WIN') AS longest_win,
                max(streak) FILTER (WHERE outcome = 'LOSS') AS longest_loss,
                -- where the run ends (running values: their last is their maximum)
-               max(c0) + sum(profit) AS cum,
                max(peak) AS peak,
                max(base) AS base,
                max(ARRAY[round_number, bet_slot::bigint]) AS last_k,
                max(wl) FILTER (WHERE outcome = 'WIN') AS last_win,
-               max(wl) FILTER (WHERE outcome = 'LOSS') AS last_loss,
-               max(w0) AS w0,
-               max(l0) AS l0
+               max(wl) FILTER (WHERE outcome = 'LOSS') AS last_loss
           FROM folded
          GROUP BY run
     ),
@@ -226,7 +223,7 @@ BEGIN
 'last_ts', {_iso(f"greatest({_prev('last_ts', 'timestamptz')}, a.last_ts)")},
 'first_balance', a.base::text,
 'has_first', true,
-'cum', a.cum::text,
+'cum', (u.c0 + a.total_profit)::text,
 'peak', a.peak::text,
 'max_fall_pct', greatest({_prev("max_fall_pct", "float8")}, a.max_fall_pct),
 {_fall("fall", "w.fall::text")},
@@ -234,13 +231,13 @@ BEGIN
 {_fall("fall_round", "w.round_number")},
 {_fall("fall_slot", "w.bet_slot")},
 {_fall("fall_ts", _iso("w.ts"))},
-'win_run', CASE WHEN a.last_win IS NULL AND a.last_loss IS NULL THEN a.w0
+'win_run', CASE WHEN a.last_win IS NULL AND a.last_loss IS NULL THEN u.w0
                 WHEN coalesce(a.last_win, 0) > coalesce(a.last_loss, 0)
-                THEN a.last_win - coalesce(a.last_loss, -a.w0)
+                THEN a.last_win - coalesce(a.last_loss, -u.w0)
                 ELSE 0 END,
-'loss_run', CASE WHEN a.last_win IS NULL AND a.last_loss IS NULL THEN a.l0
+'loss_run', CASE WHEN a.last_win IS NULL AND a.last_loss IS NULL THEN u.l0
                  WHEN coalesce(a.last_loss, 0) > coalesce(a.last_win, 0)
-                 THEN a.last_loss - coalesce(a.last_win, -a.l0)
+                 THEN a.last_loss - coalesce(a.last_win, -u.l0)
                  ELSE 0 END,
 'longest_win', greatest(coalesce({_prev("longest_win", "bigint")}, 0), a.longest_win),
 'longest_loss', greatest(coalesce({_prev("longest_loss", "bigint")}, 0), a.longest_loss),
