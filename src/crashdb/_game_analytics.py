@@ -1,9 +1,12 @@
 """Game-level analytics: is the game what its provider says it is?
 
 A *game round* is counted once however many bots reported it: rounds that carry a
-``round_external_id`` are deduplicated on ``(platform_code, round_external_id)``; rounds without
-one are taken as they are (each bot's own observation). Bots that disagree on the crash point of
+``platform_code`` and a ``round_external_id`` are deduplicated on them; rounds without either
+are taken as they are (each bot's own observation). Bots that disagree on the crash point of
 the same game round are counted as ``conflicting_reports`` (an OCR misread, usually).
+
+get_game_statistics reads the deduplicated rounds that triggers keep (:mod:`crashdb._game_rollup`);
+the other readers deduplicate the reports they select (:func:`game_rounds`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,18 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, case, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    Subquery,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Connection
 
 from crashdb import stats
@@ -29,6 +43,7 @@ from crashdb._analytics_sql import (
     time_filters,
     tune,
 )
+from crashdb._game_rollup import fold_if_due, shared_rounds
 from crashdb.db import Database
 
 __all__ = ["get_game_statistics", "get_multiplier_distribution"]
@@ -63,7 +78,7 @@ def _parts(where: list[ColumnElement[bool]], *, lean: bool = False) -> tuple[Sel
             func.min(R.round_number).label("rn"),
             func.count().label("reports"),
         )
-        .where(*base, R.round_external_id.is_not(None))
+        .where(*base, R.round_external_id.is_not(None), R.platform_code.is_not(None))
         .group_by(R.game_name, R.platform_code, R.round_external_id)
     )
     own = select(
@@ -76,7 +91,7 @@ def _parts(where: list[ColumnElement[bool]], *, lean: bool = False) -> tuple[Sel
         R.round_start_timestamp.label("ts"),
         R.round_number.label("rn"),
         literal(1).label("reports"),
-    ).where(*base, R.round_external_id.is_(None))
+    ).where(*base, or_(R.round_external_id.is_(None), R.platform_code.is_(None)))
     return shared, own
 
 
@@ -97,20 +112,25 @@ def median_threshold(rtp: float) -> float:
 
 
 def _survival_counts(
-    conn: Connection, where: list[ColumnElement[bool]], edges: list[float], threshold: float
+    conn: Connection,
+    shared: Select[Any] | CompoundSelect[Any],
+    own: Select[Any],
+    edges: list[float],
+    threshold: float,
 ) -> dict[str, Any]:
     """Counts at each edge, consecutive-pair counts and summaries, in one pass.
 
-    Each game round gets the index of the highest edge it reaches (one CASE per row); the
-    grouped counts per (bucket, previous, current) are accumulated into survival counts here.
-    The ``lag`` runs on each kind of game round separately, partitioned by what its index
-    already sorts it by (a platform's shared rounds come out of the deduplication in platform
-    order; a session's own rounds out of idx_crash_rounds_game_own), so PostgreSQL only sorts
-    each stream by time (an incremental sort) instead of every round by the stream's name.
-    ``where`` must fix the game: a stream is then a platform, or a bot's session.
+    ``shared`` and ``own`` are one game's two kinds of game rounds (columns as
+    :func:`game_rounds` with ``lean``). Each game round gets the index of the highest edge it
+    reaches (one CASE per row); the grouped counts per (bucket, previous, current) are
+    accumulated into survival counts here. The ``lag`` runs on each kind separately,
+    partitioned by what its index already sorts it by (a platform's shared rounds by platform
+    and time in idx_game_round_rollups_stream; a session's own rounds by session in
+    idx_crash_rounds_game_own), so PostgreSQL sorts little or nothing instead of every round by
+    the stream's name. A stream is a platform, or a bot's session.
     """
     windowed = []
-    for kind, part in enumerate(_parts(where, lean=True)):
+    for kind, part in enumerate((shared, own)):
         g = part.subquery()
         # The shared rounds' stream within one game is its platform (s2); naming the constant
         # game too would make PostgreSQL sort by it again, under the database's collation.
@@ -208,11 +228,17 @@ def get_game_statistics(
     if platform_code is not None:
         where.append(R.platform_code == platform_code)
     edges = sorted(set(stats.DEFAULT_GOF_EDGES) | set(RTP_TARGETS))
+    fold_if_due(database, game_name)
     with database.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # one snapshot for the list and the rows
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
         tune(conn)
         rtp = published_rtp(conn, game_name, platform_code)
         threshold = median_threshold(rtp if rtp is not None else 0.97)
-        c = _survival_counts(conn, where, edges, threshold)
+        shared = shared_rounds(
+            conn, game_name, platform_code, _as_bound(start_date), _as_bound(end_date, True)
+        )
+        c = _survival_counts(conn, shared, _parts(where, lean=True)[1], edges, threshold)
     n = int(c["n"])
     at_least = {e: int(c[f"e{k}"]) for k, e in enumerate(edges)}
     gof_edges = list(stats.DEFAULT_GOF_EDGES)

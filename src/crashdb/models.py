@@ -33,7 +33,6 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
-    MetaData,
     SmallInteger,
     String,
     Text,
@@ -42,8 +41,10 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from crashdb._model_base import Base, BigId
+from crashdb._summary_models import GameRoundPending, GameRoundRollup, StrategyRunRollup
 from crashdb.types import (
     CODE,
     CONFIDENCE,
@@ -66,6 +67,8 @@ __all__ = [
     "CrashGameRound",
     "ErrorLog",
     "GamePlatformConfig",
+    "GameRoundPending",
+    "GameRoundRollup",
     "OCRValidationLog",
     "SessionLog",
     "StrategyRunRollup",
@@ -73,25 +76,8 @@ __all__ = [
 
 OUTCOMES = ("WIN", "LOSS", "SKIP", "ERROR")
 _OUTCOME_SQL = "('WIN', 'LOSS', 'SKIP', 'ERROR')"
-
-# Integer primary keys: BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {  # noqa: RUF012
-        datetime: UTCDateTime(),
-        dict[str, Any]: JSONType,
-    }
+# Rounds that cannot be matched with other bots' reports of the same game round.
+OWN_ROUNDS = "round_external_id IS NULL OR platform_code IS NULL"
 
 
 def _created() -> Mapped[datetime]:
@@ -356,7 +342,8 @@ class CrashGameRound(Base):
             ],
         ),
         Index("idx_crash_rounds_game_ts", "game_name", "round_start_timestamp"),
-        # Rounds nobody can match across bots (no external id): each is its own game round.
+        # Rounds nobody can match across bots (no platform or no external id): each is its
+        # own game round.
         Index(
             "idx_crash_rounds_game_own",
             "game_name",
@@ -368,8 +355,8 @@ class CrashGameRound(Base):
                 "round_number",
                 "is_valid",
             ],
-            postgresql_where=text("round_external_id IS NULL"),
-            sqlite_where=text("round_external_id IS NULL"),
+            postgresql_where=text(OWN_ROUNDS),
+            sqlite_where=text(OWN_ROUNDS),
         ),
     )
 
@@ -562,27 +549,3 @@ class OCRValidationLog(SupportLogMixin, Base):
         Index("idx_ocr_validation_bot_ts", "bot_id", text("timestamp DESC")),
         Index("idx_ocr_validation_status", "validation_status"),
     )
-
-
-class StrategyRunRollup(Base):
-    """Not a seed table: one strategy's rounds in one run (a bot's session), summarised.
-
-    Triggers on ``crash_game_rounds`` (migration 0004) only mark a run *stale*: inserts record
-    the smallest ``(round_number, bet_slot)`` that arrived since the summary was computed,
-    deletes and updates ask for a full ``rebuild``. :mod:`crashdb._rollup` brings stale runs
-    up to date when the strategy is queried: rounds that arrived after the summarised ones are
-    folded into ``state``; anything else recomputes the run. ``state`` is the run's summary
-    (counts, exact money totals, the sums behind the confidence intervals, drawdown and streak
-    state), written and read only by :mod:`crashdb._rollup`.
-    """
-
-    __tablename__ = "strategy_run_rollups"
-
-    strategy_name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    bot_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    session_id: Mapped[str] = mapped_column(NAME, primary_key=True)
-    stale: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    rebuild: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    stale_round: Mapped[int | None] = mapped_column(BigInteger)
-    stale_slot: Mapped[int | None] = mapped_column(SmallInteger)
-    state: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

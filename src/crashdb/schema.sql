@@ -836,4 +836,108 @@ CREATE INDEX idx_crash_rounds_game_own ON crash_game_rounds (game_name, bot_id, 
 
 UPDATE alembic_version SET version_num='0006_game_own' WHERE alembic_version.version_num = '0005_strategy_fold';
 
+-- Running upgrade 0006_game_own -> 0007_game_rounds
+
+CREATE TABLE game_round_rollups (
+    game_name VARCHAR(32) NOT NULL,
+    platform_code VARCHAR(32) NOT NULL,
+    round_external_id VARCHAR(128) NOT NULL,
+    crash_multiplier NUMERIC(12, 2) NOT NULL,
+    crash_multiplier_max NUMERIC(12, 2) NOT NULL,
+    round_start_timestamp TIMESTAMP WITH TIME ZONE NOT NULL,
+    round_number BIGINT NOT NULL,
+    reports INTEGER NOT NULL,
+    CONSTRAINT pk_game_round_rollups PRIMARY KEY (game_name, platform_code, round_external_id)
+);
+
+CREATE INDEX idx_game_round_rollups_stream ON game_round_rollups (game_name, platform_code, round_start_timestamp, round_number) INCLUDE (crash_multiplier, crash_multiplier_max, reports);
+
+CREATE TABLE game_round_pending (
+    id BIGSERIAL NOT NULL,
+    game_name VARCHAR(32) NOT NULL,
+    platform_code VARCHAR(32) NOT NULL,
+    round_external_id VARCHAR(128) NOT NULL,
+    CONSTRAINT pk_game_round_pending PRIMARY KEY (id)
+);
+
+CREATE INDEX idx_game_round_pending_key ON game_round_pending (game_name, platform_code, round_external_id);
+
+DROP INDEX idx_crash_rounds_game_own;
+
+CREATE INDEX idx_crash_rounds_game_own ON crash_game_rounds (game_name, bot_id, session_id) INCLUDE (crash_multiplier, round_start_timestamp, round_number, is_valid) WHERE round_external_id IS NULL OR platform_code IS NULL;
+
+CREATE FUNCTION crashdb_game_rounds_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    min_rows integer := coalesce(nullif(current_setting('crashdb.rollup_fold_min_rows', true), ''), '1000')::int;
+BEGIN
+    IF (SELECT count(*) FROM (SELECT FROM new_rounds LIMIT min_rows) s) >= min_rows
+       AND pg_try_advisory_xact_lock(7417000007) THEN
+        INSERT INTO game_round_rollups AS g (game_name, platform_code, round_external_id, crash_multiplier, crash_multiplier_max, round_start_timestamp, round_number, reports)
+SELECT game_name, platform_code, round_external_id, min(crash_multiplier), max(crash_multiplier), min(round_start_timestamp),
+       min(round_number), count(*)
+  FROM new_rounds
+ WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL AND crash_multiplier IS NOT NULL AND is_valid
+ GROUP BY game_name, platform_code, round_external_id
+         ORDER BY game_name, platform_code, round_external_id
+        ON CONFLICT (game_name, platform_code, round_external_id) DO UPDATE SET
+            crash_multiplier = least(g.crash_multiplier, EXCLUDED.crash_multiplier),
+            crash_multiplier_max = greatest(g.crash_multiplier_max, EXCLUDED.crash_multiplier_max),
+            round_start_timestamp = least(g.round_start_timestamp, EXCLUDED.round_start_timestamp),
+            round_number = least(g.round_number, EXCLUDED.round_number),
+            reports = g.reports + EXCLUDED.reports;
+    ELSE
+        INSERT INTO game_round_pending (game_name, platform_code, round_external_id)
+        SELECT game_name, platform_code, round_external_id FROM new_rounds WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL AND crash_multiplier IS NOT NULL AND is_valid;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION crashdb_game_rounds_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO game_round_pending (game_name, platform_code, round_external_id)
+    SELECT game_name, platform_code, round_external_id FROM old_rounds WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL AND crash_multiplier IS NOT NULL AND is_valid;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION crashdb_game_rounds_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO game_round_pending (game_name, platform_code, round_external_id)
+    SELECT k.* FROM old_rounds o
+      JOIN new_rounds n ON n.id = o.id
+     CROSS JOIN LATERAL (
+           SELECT o.game_name, o.platform_code, o.round_external_id WHERE o.round_external_id IS NOT NULL AND o.platform_code IS NOT NULL
+           UNION ALL
+           SELECT n.game_name, n.platform_code, n.round_external_id WHERE n.round_external_id IS NOT NULL AND n.platform_code IS NOT NULL
+           ) k
+     WHERE o.game_name IS DISTINCT FROM n.game_name OR o.platform_code IS DISTINCT FROM n.platform_code OR o.round_external_id IS DISTINCT FROM n.round_external_id OR o.crash_multiplier IS DISTINCT FROM n.crash_multiplier OR o.round_start_timestamp IS DISTINCT FROM n.round_start_timestamp OR o.round_number IS DISTINCT FROM n.round_number OR o.is_valid IS DISTINCT FROM n.is_valid;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION crashdb_game_rounds_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    TRUNCATE game_round_rollups, game_round_pending;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER trg_crash_rounds_game_rounds_insert AFTER INSERT ON crash_game_rounds REFERENCING NEW TABLE AS new_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_game_rounds_after_insert();
+
+CREATE TRIGGER trg_crash_rounds_game_rounds_delete AFTER DELETE ON crash_game_rounds REFERENCING OLD TABLE AS old_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_game_rounds_after_delete();
+
+CREATE TRIGGER trg_crash_rounds_game_rounds_update AFTER UPDATE ON crash_game_rounds REFERENCING OLD TABLE AS old_rounds NEW TABLE AS new_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_game_rounds_after_update();
+
+CREATE TRIGGER trg_crash_rounds_game_rounds_truncate AFTER TRUNCATE ON crash_game_rounds  FOR EACH STATEMENT EXECUTE FUNCTION crashdb_game_rounds_truncate();
+
+INSERT INTO game_round_rollups (game_name, platform_code, round_external_id, crash_multiplier, crash_multiplier_max, round_start_timestamp, round_number, reports)
+SELECT game_name, platform_code, round_external_id, min(crash_multiplier), max(crash_multiplier), min(round_start_timestamp),
+       min(round_number), count(*)
+  FROM crash_game_rounds
+ WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL AND crash_multiplier IS NOT NULL AND is_valid
+ GROUP BY game_name, platform_code, round_external_id;
+
+UPDATE alembic_version SET version_num='0007_game_rounds' WHERE alembic_version.version_num = '0006_game_own';
+
 COMMIT;

@@ -324,13 +324,17 @@ def size(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
 
 @app.command()
 def refresh(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
-    """Fold stale strategy-run summaries and refresh mv_bot_daily_stats (PostgreSQL)."""
+    """Fold stale strategy-run summaries and listed game rounds, and refresh
+    mv_bot_daily_stats (PostgreSQL)."""
+    from crashdb._game_rollup import fold_game_rounds
     from crashdb._rollup import refresh_all
 
     db = open_db(db_url)
     refreshed: list[str] = []
     folded = refresh_all(db)
     refreshed.append("strategy_run_rollups")
+    game = fold_game_rounds(db)  # waits for a bulk load in progress to commit
+    refreshed.append("game_round_rollups")
     if db.backend == "postgresql":
         with db.engine.begin() as conn:
             conn.execute(text("SELECT refresh_bot_daily_stats()"))
@@ -339,6 +343,7 @@ def refresh(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
         "backend": db.backend,
         "refreshed": refreshed,
         "strategy_runs_folded": folded,
+        "game_rounds_folded": game["rounds"],
         "note": None
         if db.backend == "postgresql"
         else "SQLite uses plain views for the daily stats: always current",
@@ -347,5 +352,6 @@ def refresh(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
         print_json(result)
     else:
         console.print(
-            f"[green]Refreshed {', '.join(refreshed)}[/green] ({folded:,} strategy runs folded)"
+            f"[green]Refreshed {', '.join(refreshed)}[/green] ({folded:,} strategy runs, "
+            f"{game['rounds']:,} game rounds folded)"
         )

@@ -1,0 +1,280 @@
+"""Deduplicated game rounds, kept by triggers (tables game_round_rollups, game_round_pending).
+
+Migration 0007 (see :mod:`crashdb.migrations.sql_0007` for who writes what) keeps one row per
+game round -- a platform's ``round_external_id`` in one game -- with the smallest and largest
+reported crash point, the earliest start and round number, and the number of valid reports.
+Game rounds whose row may be out of date are listed in ``game_round_pending``; in any snapshot,
+a game round that is not listed has an exact row.
+
+:func:`shared_rounds` reads a game's rounds in one statement: the rows of game rounds that are
+not listed, plus the listed ones recomputed from ``crash_game_rounds``. It is exact whatever the
+state of the list, so folding is only upkeep: :func:`fold_game_rounds` recomputes the listed
+rounds into their rows and empties the list, under the advisory lock the bulk-insert trigger
+also takes (so a fold and a merge never overlap, and neither waits for the other unless asked).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from crashdb._analytics_sql import R
+from crashdb.db import SQLITE_IMMEDIATE, Database
+from crashdb.migrations.sql_0007 import GAME_ROUNDS_LOCK
+from crashdb.models import GameRoundPending, GameRoundRollup
+
+__all__: list[str] = []
+
+log = logging.getLogger(__name__)
+
+G = GameRoundRollup.__table__.c
+P = GameRoundPending.__table__.c
+
+_KEY = "game_name, platform_code, round_external_id"
+_SUMMARY = f"""
+    SELECT {", ".join(f"r.{c}" for c in _KEY.split(", "))},
+           min(r.crash_multiplier) AS crash_multiplier,
+           max(r.crash_multiplier) AS crash_multiplier_max,
+           min(r.round_start_timestamp) AS round_start_timestamp,
+           min(r.round_number) AS round_number,
+           count(*) AS reports
+      FROM crash_game_rounds r
+     WHERE r.crash_multiplier IS NOT NULL AND r.is_valid
+       AND {{keys}}
+     GROUP BY r.game_name, r.platform_code, r.round_external_id"""
+_COLUMNS = (
+    f"{_KEY}, crash_multiplier, crash_multiplier_max, round_start_timestamp, round_number, reports"
+)
+_SET = ", ".join(
+    f"{c} = excluded.{c}"
+    for c in (
+        "crash_multiplier",
+        "crash_multiplier_max",
+        "round_start_timestamp",
+        "round_number",
+        "reports",
+    )
+)
+_SAME_KEY = "g.game_name = {0}.game_name AND g.platform_code = {0}.platform_code AND g.round_external_id = {0}.round_external_id"  # noqa: E501
+
+# One statement, one snapshot: the listed reports it removes are exactly the ones whose game
+# rounds it recomputes (a report committed after the snapshot stays listed for the next fold).
+_PG_FOLD = f"""
+WITH todo AS (
+    DELETE FROM game_round_pending RETURNING {_KEY}
+), k AS (
+    SELECT DISTINCT {_KEY} FROM todo
+), summary AS ({
+    _SUMMARY.format(keys="(r.game_name, r.platform_code, r.round_external_id) IN (SELECT * FROM k)")
+}
+), upserted AS (
+    INSERT INTO game_round_rollups AS g ({_COLUMNS})
+    SELECT {_COLUMNS} FROM summary ORDER BY {_KEY}
+    ON CONFLICT ({_KEY}) DO UPDATE SET {_SET}
+    RETURNING 1
+), emptied AS (
+    DELETE FROM game_round_rollups g USING k
+     WHERE {_SAME_KEY.format("k")}
+       AND NOT EXISTS (SELECT FROM summary s WHERE {_SAME_KEY.format("s")})
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM todo) AS listed, (SELECT count(*) FROM k) AS rounds,
+       (SELECT count(*) FROM emptied) AS removed, (SELECT count(*) FROM upserted) AS kept
+"""
+
+# SQLite: the statements run inside BEGIN IMMEDIATE (no other writer until commit).
+_SQLITE_LISTED = f"(r.game_name, r.platform_code, r.round_external_id) IN (SELECT {_KEY} FROM game_round_pending)"  # noqa: E501
+_SQLITE_FOLD = (
+    f"INSERT INTO game_round_rollups ({_COLUMNS})"
+    + _SUMMARY.format(keys=_SQLITE_LISTED)
+    + f"\nON CONFLICT ({_KEY}) DO UPDATE SET {_SET}"
+)
+_SQLITE_EMPTIED = f"""
+DELETE FROM game_round_rollups AS g
+ WHERE ({_KEY}) IN (SELECT {_KEY} FROM game_round_pending)
+   AND NOT EXISTS (SELECT 1 FROM crash_game_rounds r
+                    WHERE r.crash_multiplier IS NOT NULL AND r.is_valid
+                      AND {_SAME_KEY.format("r")})
+"""
+
+
+def _engine(db: Database | Engine) -> Engine:
+    return db.engine if isinstance(db, Database) else db
+
+
+def pending_reports(conn: Connection, game_name: str | None = None, *, limit: int) -> int:
+    """How many listed reports (of ``game_name``, or of every game), counted up to ``limit``."""
+    q = select(P.id)
+    if game_name is not None:
+        q = q.where(P.game_name == game_name)
+    return int(
+        conn.execute(select(func.count()).select_from(q.limit(limit).subquery())).scalar_one()
+    )
+
+
+FoldCounts = dict[str, int]
+NOTHING_LISTED: FoldCounts = {"listed": 0, "rounds": 0, "removed": 0}
+
+
+def fold_game_rounds(db: Database | Engine) -> FoldCounts:
+    """Recompute every listed game round into its row and empty the list, waiting for a bulk
+    load in progress to commit. Returns the counts: ``listed`` reports, distinct ``rounds``,
+    rows ``removed`` because no valid report is left."""
+    engine = _engine(db)
+    if not _anything_listed(engine):
+        return dict(NOTHING_LISTED)
+    with _write(engine) as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"SELECT pg_advisory_xact_lock({GAME_ROUNDS_LOCK})"))
+        return _fold(conn)
+
+
+def try_fold_game_rounds(db: Database | Engine) -> FoldCounts | None:
+    """:func:`fold_game_rounds`, or None at once when a bulk load or another fold holds the
+    lock."""
+    engine = _engine(db)
+    if not _anything_listed(engine):
+        return dict(NOTHING_LISTED)
+    with _write(engine) as conn:
+        if engine.dialect.name == "postgresql":
+            lock = f"SELECT pg_try_advisory_xact_lock({GAME_ROUNDS_LOCK})"
+            if not conn.execute(text(lock)).scalar():
+                return None
+        return _fold(conn)
+
+
+def _anything_listed(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return pending_reports(conn, limit=1) > 0
+
+
+@contextmanager
+def _write(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn = conn.execution_options(**{SQLITE_IMMEDIATE: True})
+        with conn.begin():
+            yield conn
+
+
+def _fold(conn: Connection) -> FoldCounts:
+    """The fold itself, in a write transaction that holds the lock (SQLite: BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        row = conn.execute(text(_PG_FOLD)).one()
+        return {"listed": row.listed, "rounds": row.rounds, "removed": row.removed}
+    listed = pending_reports(conn, limit=2**62)
+    rounds = conn.execute(
+        text(f"SELECT count(*) FROM (SELECT DISTINCT {_KEY} FROM game_round_pending)")
+    ).scalar_one()
+    conn.execute(text(_SQLITE_FOLD))
+    removed = conn.execute(text(_SQLITE_EMPTIED)).rowcount
+    conn.execute(delete(GameRoundPending))
+    return {"listed": listed, "rounds": int(rounds), "removed": int(removed)}
+
+
+def fold_if_due(db: Database, game_name: str) -> None:
+    """Upkeep before a read: fold when ``game_name`` has listed reports. Never waits for the
+    lock and never fails the read (a read-only connection cannot fold; reads stay exact)."""
+    with db.engine.connect() as conn:
+        if not pending_reports(conn, game_name, limit=1):
+            return
+    try:
+        try_fold_game_rounds(db)
+    except DBAPIError as exc:
+        log.warning("game rounds not folded (reads stay exact, only slower): %s", exc)
+
+
+def shared_rounds(
+    conn: Connection,
+    game_name: str,
+    platform_code: str | None,
+    start: datetime | None,
+    stop: datetime | None,
+) -> Select[Any] | CompoundSelect[Any]:
+    """A game's rounds that other bots can report too, as seen by ``conn``'s snapshot (run it
+    in the same REPEATABLE READ transaction): the stored rows when none of the game's rounds
+    is listed, else the stored rows of the rounds that are not listed plus the listed ones
+    recomputed from their reports.
+
+    Columns as :func:`crashdb._game_analytics.game_rounds` with ``lean``: kind, s1 (game),
+    s2 (platform), m, mx, ts, rn, reports. A game round lies in ``[start, stop)`` when its
+    earliest valid report does.
+    """
+    listed = select(P.game_name, P.platform_code, P.round_external_id).where(
+        P.game_name == game_name
+    )
+    if platform_code is not None:
+        listed = listed.where(P.platform_code == platform_code)
+    where: list[ColumnElement[bool]] = [G.game_name == game_name]
+    if platform_code is not None:
+        where.append(G.platform_code == platform_code)
+    if start is not None:
+        where.append(G.round_start_timestamp >= start)
+    if stop is not None:
+        where.append(G.round_start_timestamp < stop)
+    stored = select(
+        literal(0).label("kind"),
+        G.game_name.label("s1"),
+        G.platform_code.label("s2"),
+        G.crash_multiplier.label("m"),
+        G.crash_multiplier_max.label("mx"),
+        G.round_start_timestamp.label("ts"),
+        G.round_number.label("rn"),
+        G.reports.label("reports"),
+    ).where(*where)
+    if conn.execute(listed.limit(1)).first() is None:
+        return stored  # read in the index's order: no sort before the independence test
+
+    keys = listed.distinct().subquery("listed")
+    stored = stored.where(~tuple_(G.game_name, G.platform_code, G.round_external_id).in_(listed))
+    ts = func.min(R.round_start_timestamp)
+    having = []
+    if start is not None:
+        having.append(ts >= start)
+    if stop is not None:
+        having.append(ts < stop)
+    recomputed = (
+        select(
+            literal(0).label("kind"),
+            R.game_name.label("s1"),
+            R.platform_code.label("s2"),
+            cast(func.min(R.crash_multiplier), G.crash_multiplier.type).label("m"),
+            cast(func.max(R.crash_multiplier), G.crash_multiplier.type).label("mx"),
+            ts.label("ts"),
+            func.min(R.round_number).label("rn"),
+            cast(func.count(), Integer).label("reports"),
+        )
+        .join(
+            keys,
+            and_(
+                R.game_name == keys.c.game_name,
+                R.platform_code == keys.c.platform_code,
+                R.round_external_id == keys.c.round_external_id,
+            ),
+        )
+        .where(R.crash_multiplier.is_not(None), R.is_valid.is_(True))
+        .group_by(R.game_name, R.platform_code, R.round_external_id)
+        .having(*having)
+    )
+    return union_all(stored, recomputed)
