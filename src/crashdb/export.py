@@ -194,7 +194,9 @@ def _pg_copy_batches(
     read_options = pa_csv.ReadOptions(
         column_names=[n for n, _ in fields],
         use_threads=False,
-        block_size=max(1 << 16, chunk_size * avg_row),
+        # At most 512 KiB: larger blocks keep the export's peak RSS ~50 MB higher (allocator
+        # caches) for ~15% less time (1M rows: 3.3 s / 290 MB at 1.6 MB, 4.0 s / 242 MB here).
+        block_size=min(max(1 << 16, chunk_size * avg_row), 1 << 19),
     )
     convert = pa_csv.ConvertOptions(
         column_types=dict(fields),
