@@ -96,6 +96,18 @@ def batch(n: int, bot: str = "batch_bot", **over: Any) -> list[dict[str, Any]]:
     ]
 
 
+def test_metadata_text_that_only_looks_like_a_nul_escape_is_stored(db: Database) -> None:
+    """A backslash followed by "u0000" is six ordinary characters (a Windows path, OCR text):
+    stored as it is by both paths, unlike a real NUL character (see BAD_INPUTS)."""
+    meta = {"\\u0000": "C:\\u0000\\shot.png", "odd": "\\\\u0000"}
+    one = log_crash_round(**round_kw(round_number=1, metadata=meta))
+    log_batch_rounds([round_kw(round_number=n, metadata=meta) for n in (2, 3)])
+    with db.session_scope() as s:
+        assert s.get(CrashGameRound, one).round_metadata == meta  # type: ignore[union-attr]
+        stored = s.scalars(select(CrashGameRound.round_metadata)).all()
+    assert stored == [meta] * 3
+
+
 def test_quick_start_round_is_stored_and_registers_bot_and_session(db: Database) -> None:
     round_id = log_crash_round(**round_kw(metadata={"strategy": "compound_1.33x"}))
     assert isinstance(round_id, uuid.UUID)
@@ -309,6 +321,7 @@ BAD_INPUTS = [
     ({"round_outcome": "LOSS", "profit_loss": Decimal("-10")}, "cashout_multiplier"),
     ({"ocr_confidence": 1.5}, "ocr_confidence"),
     ({"metadata": {"t": datetime.now(UTC)}}, "metadata"),
+    ({"metadata": {"ocr": "1.5\x00x"}}, "metadata"),  # jsonb cannot store NUL
     ({"ocr_text": "x" * 1000}, "ocr_text"),
     ({"round_start_timestamp": datetime(2026, 1, 1)}, "round_start_timestamp"),
     ({"stake_value": Decimal("10.12345")}, "stake_value"),

@@ -21,7 +21,7 @@ from operator import itemgetter
 from typing import Any
 
 from crashdb._build import _ROUND_DEFAULTS, _ROUND_LOOKUP, _ROUND_REQUIRED, HUNDRED, Q4
-from crashdb._fields import INT_MAX, BadValue
+from crashdb._fields import INT_MAX, BadValue, has_nul
 from crashdb._record_models import round_uuid
 from crashdb._write import ROUND_COLUMNS, ROUNDS
 from crashdb.types import ExactDecimal, quantizer
@@ -143,7 +143,7 @@ def _json_column(col: list[Any]) -> list[Any]:
             text = dumps(x)
         except (TypeError, ValueError):
             raise Slow from None
-        if "\\u0000" in text:
+        if has_nul(text):
             raise Slow
         out.append(text)
     return out

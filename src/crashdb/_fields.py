@@ -18,6 +18,7 @@ Number policy:
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -188,6 +189,16 @@ def to_uuid(value: Any) -> uuid.UUID:
     raise BadValue(f"expected a UUID (the id log_crash_round returned), got {value!r}")
 
 
+# A NUL character as JSON text writes it: ``\u0000`` after an even run of backslashes (an escaped
+# backslash followed by "u0000" is six ordinary characters, which PostgreSQL stores).
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def has_nul(json_text: str) -> bool:
+    """True when JSON text (from json.dumps) holds a NUL character, which jsonb cannot store."""
+    return "\\u0000" in json_text and _NUL_ESCAPE.search(json_text) is not None
+
+
 def to_json_object(value: Any, *, allow_list: bool = False) -> Any:
     """A JSON-serializable dict (or list), normalized through a JSON round trip."""
     allowed: tuple[type, ...] = (dict, list, tuple) if allow_list else (dict,)
@@ -198,7 +209,7 @@ def to_json_object(value: Any, *, allow_list: bool = False) -> Any:
         text = json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise BadValue(f"not JSON-serializable: {exc}") from None
-    if "\\u0000" in text:
+    if has_nul(text):
         raise BadValue("not storable: contains a NUL character")
     return json.loads(text)
 
