@@ -7,8 +7,9 @@ analytics find it.
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -211,3 +212,29 @@ def add_signals(
     with db.write_connection() as conn:
         for k in range(0, len(values), 5000):
             conn.execute(insert(AnalyticsRoundSignal), values[k : k + 5000])
+
+
+def race(writes: Sequence[Callable[[], None]], read: Callable[[], None], readers: int = 2) -> None:
+    """Run every write in its own thread while ``readers`` threads repeat ``read`` until the
+    writes are done; fail with whatever any thread raised."""
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def guarded(body: Callable[[], None], repeat: bool) -> None:
+        try:
+            body()
+            while repeat and not done.is_set():
+                body()
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    writers = [threading.Thread(target=guarded, args=(w, False)) for w in writes]
+    reading = [threading.Thread(target=guarded, args=(read, True)) for _ in range(readers)]
+    for t in (*reading, *writers):
+        t.start()
+    for t in writers:
+        t.join(timeout=120)
+    done.set()
+    for t in reading:
+        t.join(timeout=120)
+    assert not errors, errors

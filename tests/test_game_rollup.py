@@ -12,10 +12,10 @@ the previous one of its platform (own rounds: of its bot session) in time order.
 from __future__ import annotations
 
 import itertools
-import threading
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,14 @@ from crashdb.maintenance import cleanup_old_records
 from crashdb.migrate import alembic_config
 from crashdb.models import CrashGameRound, GameRoundPending, GameRoundRollup
 from crashdb.reference import insert_ignoring_conflicts
-from factories import START, SessionSpec, crash_multipliers, ensure_bot_session, round_rows
+from factories import (
+    START,
+    SessionSpec,
+    crash_multipliers,
+    ensure_bot_session,
+    race,
+    round_rows,
+)
 
 C = CrashGameRound.__table__.c
 ROLLUP = GameRoundRollup.__table__.c
@@ -391,35 +398,15 @@ def test_readers_and_writers_concurrently_miss_nothing(db: Database) -> None:
     """Bots inserting the same game rounds while readers fold and read: no deadlock, no round
     lost or counted twice once everything is committed."""
     runs = fleet(db, n=150, seed=9)
-    errors: list[BaseException] = []
-    done = threading.Event()
 
     def write(run: list[dict[str, Any]], step: int) -> None:
-        try:
-            for lo in range(0, len(run), step):
-                _insert(db, run[lo : lo + step], fold_min_rows=0 if step > 10 else None)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
+        for lo in range(0, len(run), step):
+            _insert(db, run[lo : lo + step], fold_min_rows=0 if step > 10 else None)
 
-    def read() -> None:
-        try:
-            while not done.is_set():
-                get_game_statistics("aviator", db=db)
-        except BaseException as exc:
-            errors.append(exc)
-
-    writers = [
-        threading.Thread(target=write, args=(run, 3 + 9 * (k % 2))) for k, run in enumerate(runs)
-    ]
-    readers = [threading.Thread(target=read) for _ in range(2)]
-    for t in (*readers, *writers):
-        t.start()
-    for t in writers:
-        t.join(timeout=120)
-    done.set()
-    for t in readers:
-        t.join(timeout=120)
-    assert not errors, errors
+    race(
+        [partial(write, run, 3 + 9 * (k % 2)) for k, run in enumerate(runs)],
+        partial(get_game_statistics, "aviator", db=db),
+    )
     assert_matches(db)
     fold_game_rounds(db)
     assert stored_rollup(db) == expected_rollup(db)

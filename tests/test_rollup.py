@@ -8,10 +8,10 @@ reads the rounds themselves (crashdb._performance) and never the summaries.
 from __future__ import annotations
 
 import itertools
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from crashdb.maintenance import cleanup_old_records
 from crashdb.migrate import alembic_config
 from crashdb.models import CrashGameRound, StrategyRunRollup
 from crashdb.reference import insert_ignoring_conflicts
-from factories import START, SessionSpec, crash_multipliers, ensure_bot_session, round_rows
+from factories import START, SessionSpec, crash_multipliers, ensure_bot_session, race, round_rows
 
 ROLLUP = StrategyRunRollup.__table__.c
 STRATEGIES = ("fixed_stake", "martingale", "never_played")
@@ -294,35 +294,15 @@ def test_queries_while_bots_insert_miss_nothing(db: Database) -> None:
     deadlock, no lost or double-counted round once everything is committed."""
     specs = _specs()
     rows = [_rows(db, spec, 240, seed) for seed, spec in enumerate(specs)]
-    errors: list[BaseException] = []
-    done = threading.Event()
 
     def write(run: list[dict[str, Any]], step: int) -> None:
-        try:
-            for lo in range(0, len(run), step):
-                _insert(db, run[lo : lo + step])
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
+        for lo in range(0, len(run), step):
+            _insert(db, run[lo : lo + step])
 
     def read() -> None:
-        try:
-            while not done.is_set():
-                for strategy in STRATEGIES[:2]:
-                    get_strategy_performance(strategy, db=db)
-        except BaseException as exc:
-            errors.append(exc)
+        for strategy in STRATEGIES[:2]:
+            get_strategy_performance(strategy, db=db)
 
     # Two writers per run (interleaved halves: rounds arrive both in and out of order).
-    writers = [
-        threading.Thread(target=write, args=(run[k::2], 7 + k)) for run in rows for k in (0, 1)
-    ]
-    readers = [threading.Thread(target=read) for _ in range(2)]
-    for t in (*readers, *writers):
-        t.start()
-    for t in writers:
-        t.join(timeout=120)
-    done.set()
-    for t in readers:
-        t.join(timeout=120)
-    assert not errors, errors
+    race([partial(write, run[k::2], 7 + k) for run in rows for k in (0, 1)], read)
     assert_fast_path_matches(db)

@@ -5,8 +5,8 @@ A *game round* is counted once however many bots reported it: rounds that carry 
 are taken as they are (each bot's own observation). Bots that disagree on the crash point of
 the same game round are counted as ``conflicting_reports`` (an OCR misread, usually).
 
-get_game_statistics reads the deduplicated rounds that triggers keep (:mod:`crashdb._game_rollup`);
-the other readers deduplicate the reports they select (:func:`game_rounds`).
+get_game_statistics reads the deduplicated rounds that triggers keep; the other readers
+deduplicate the reports they select (both in :mod:`crashdb._game_rollup`).
 """
 
 from __future__ import annotations
@@ -19,11 +19,8 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
-    Subquery,
     case,
     func,
-    literal,
-    or_,
     select,
     union_all,
 )
@@ -43,67 +40,13 @@ from crashdb._analytics_sql import (
     time_filters,
     tune,
 )
-from crashdb._game_rollup import fold_if_due, shared_rounds
+from crashdb._game_rollup import fold_if_due, game_rounds, round_parts, shared_rounds
 from crashdb.db import Database
 
 __all__ = ["get_game_statistics", "get_multiplier_distribution"]
 
 DateLike = datetime | date | str | None
 RTP_TARGETS = (1.5, 2.0, 3.0, 5.0, 10.0)
-
-
-def _parts(where: list[ColumnElement[bool]], *, lean: bool = False) -> tuple[Select[Any], ...]:
-    """The two kinds of game rounds (see :func:`game_rounds`), as separate selects."""
-    base = [*where, R.crash_multiplier.is_not(None), R.is_valid.is_(True)]
-
-    ident: tuple[Any, ...] = (
-        ()
-        if lean
-        else (
-            R.game_name.label("game"),
-            R.platform_code.label("platform"),
-            R.round_external_id.label("ext"),
-        )
-    )
-
-    shared = (
-        select(
-            literal(0).label("kind"),
-            R.game_name.label("s1"),
-            R.platform_code.label("s2"),
-            *ident,
-            func.min(R.crash_multiplier).label("m"),
-            func.max(R.crash_multiplier).label("mx"),
-            func.min(R.round_start_timestamp).label("ts"),
-            func.min(R.round_number).label("rn"),
-            func.count().label("reports"),
-        )
-        .where(*base, R.round_external_id.is_not(None), R.platform_code.is_not(None))
-        .group_by(R.game_name, R.platform_code, R.round_external_id)
-    )
-    own = select(
-        literal(1).label("kind"),
-        R.bot_id.label("s1"),
-        R.session_id.label("s2"),
-        *ident,
-        R.crash_multiplier.label("m"),
-        R.crash_multiplier.label("mx"),
-        R.round_start_timestamp.label("ts"),
-        R.round_number.label("rn"),
-        literal(1).label("reports"),
-    ).where(*base, or_(R.round_external_id.is_(None), R.platform_code.is_(None)))
-    return shared, own
-
-
-def game_rounds(where: list[ColumnElement[bool]], *, lean: bool = False) -> Subquery:
-    """Deduplicated game rounds.
-
-    Columns: kind, s1, s2 (the stream a round belongs to: a game on a platform for rounds with
-    an external id, else one bot's session), game, platform, ext (external id), m (crash point:
-    the smallest reported), mx (the largest reported), ts, rn, reports. ``lean`` leaves out
-    game, platform and ext (narrower rows to sort).
-    """
-    return union_all(*_parts(where, lean=lean)).subquery("g")
 
 
 def median_threshold(rtp: float) -> float:
@@ -121,9 +64,9 @@ def _survival_counts(
     """Counts at each edge, consecutive-pair counts and summaries, in one pass.
 
     ``shared`` and ``own`` are one game's two kinds of game rounds (columns as
-    :func:`game_rounds` with ``lean``). Each game round gets the index of the highest edge it
-    reaches (one CASE per row); the grouped counts per (bucket, previous, current) are
-    accumulated into survival counts here. The ``lag`` runs on each kind separately,
+    :func:`crashdb._game_rollup.game_rounds` with ``lean``). Each game round gets the index of
+    the highest edge it reaches (one CASE per row); the grouped counts per (bucket, previous,
+    current) are accumulated into survival counts here. The ``lag`` runs on each kind separately,
     partitioned by what its index already sorts it by (a platform's shared rounds by platform
     and time in idx_game_round_rollups_stream; a session's own rounds by session in
     idx_crash_rounds_game_own), so PostgreSQL sorts little or nothing instead of every round by
@@ -228,7 +171,7 @@ def get_game_statistics(
     if platform_code is not None:
         where.append(R.platform_code == platform_code)
     edges = sorted(set(stats.DEFAULT_GOF_EDGES) | set(RTP_TARGETS))
-    fold_if_due(database, game_name)
+    fold_if_due(database)
     with database.engine.connect() as conn:
         if conn.dialect.name == "postgresql":  # one snapshot for the list and the rows
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
@@ -238,7 +181,7 @@ def get_game_statistics(
         shared = shared_rounds(
             conn, game_name, platform_code, _as_bound(start_date), _as_bound(end_date, True)
         )
-        c = _survival_counts(conn, shared, _parts(where, lean=True)[1], edges, threshold)
+        c = _survival_counts(conn, shared, round_parts(where, lean=True)[1], edges, threshold)
     n = int(c["n"])
     at_least = {e: int(c[f"e{k}"]) for k, e in enumerate(edges)}
     gof_edges = list(stats.DEFAULT_GOF_EDGES)

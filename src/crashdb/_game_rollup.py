@@ -24,13 +24,13 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
-    Integer,
     Select,
+    Subquery,
     and_,
-    cast,
     delete,
     func,
     literal,
+    or_,
     select,
     text,
     tuple_,
@@ -41,7 +41,7 @@ from sqlalchemy.exc import DBAPIError
 
 from crashdb._analytics_sql import R
 from crashdb.db import SQLITE_IMMEDIATE, Database
-from crashdb.migrations.sql_0007 import GAME_ROUNDS_LOCK
+from crashdb.migrations.constants import GAME_ROUNDS_LOCK
 from crashdb.models import GameRoundPending, GameRoundRollup
 
 __all__: list[str] = []
@@ -119,18 +119,63 @@ DELETE FROM game_round_rollups AS g
 """
 
 
+def round_parts(where: list[ColumnElement[bool]], *, lean: bool = False) -> tuple[Select[Any], ...]:
+    """The two kinds of game rounds (see :func:`game_rounds`), deduplicated from the reports
+    that match ``where``, as separate selects: shared, own."""
+    base = [*where, R.crash_multiplier.is_not(None), R.is_valid.is_(True)]
+
+    ident: tuple[Any, ...] = (
+        ()
+        if lean
+        else (
+            R.game_name.label("game"),
+            R.platform_code.label("platform"),
+            R.round_external_id.label("ext"),
+        )
+    )
+
+    shared = (
+        select(
+            literal(0).label("kind"),
+            R.game_name.label("s1"),
+            R.platform_code.label("s2"),
+            *ident,
+            func.min(R.crash_multiplier).label("m"),
+            func.max(R.crash_multiplier).label("mx"),
+            func.min(R.round_start_timestamp).label("ts"),
+            func.min(R.round_number).label("rn"),
+            func.count().label("reports"),
+        )
+        .where(*base, R.round_external_id.is_not(None), R.platform_code.is_not(None))
+        .group_by(R.game_name, R.platform_code, R.round_external_id)
+    )
+    own = select(
+        literal(1).label("kind"),
+        R.bot_id.label("s1"),
+        R.session_id.label("s2"),
+        *ident,
+        R.crash_multiplier.label("m"),
+        R.crash_multiplier.label("mx"),
+        R.round_start_timestamp.label("ts"),
+        R.round_number.label("rn"),
+        literal(1).label("reports"),
+    ).where(*base, or_(R.round_external_id.is_(None), R.platform_code.is_(None)))
+    return shared, own
+
+
+def game_rounds(where: list[ColumnElement[bool]], *, lean: bool = False) -> Subquery:
+    """Deduplicated game rounds.
+
+    Columns: kind, s1, s2 (the stream a round belongs to: a game on a platform for rounds with
+    an external id, else one bot's session), game, platform, ext (external id), m (crash point:
+    the smallest reported), mx (the largest reported), ts, rn, reports. ``lean`` leaves out
+    game, platform and ext (narrower rows to sort).
+    """
+    return union_all(*round_parts(where, lean=lean)).subquery("g")
+
+
 def _engine(db: Database | Engine) -> Engine:
     return db.engine if isinstance(db, Database) else db
-
-
-def pending_reports(conn: Connection, game_name: str | None = None, *, limit: int) -> int:
-    """How many listed reports (of ``game_name``, or of every game), counted up to ``limit``."""
-    q = select(P.id)
-    if game_name is not None:
-        q = q.where(P.game_name == game_name)
-    return int(
-        conn.execute(select(func.count()).select_from(q.limit(limit).subquery())).scalar_one()
-    )
 
 
 FoldCounts = dict[str, int]
@@ -166,7 +211,7 @@ def try_fold_game_rounds(db: Database | Engine) -> FoldCounts | None:
 
 def _anything_listed(engine: Engine) -> bool:
     with engine.connect() as conn:
-        return pending_reports(conn, limit=1) > 0
+        return conn.execute(select(P.id).limit(1)).first() is not None
 
 
 @contextmanager
@@ -183,22 +228,19 @@ def _fold(conn: Connection) -> FoldCounts:
     if conn.dialect.name == "postgresql":
         row = conn.execute(text(_PG_FOLD)).one()
         return {"listed": row.listed, "rounds": row.rounds, "removed": row.removed}
-    listed = pending_reports(conn, limit=2**62)
+    listed = conn.execute(select(func.count()).select_from(GameRoundPending)).scalar_one()
     rounds = conn.execute(
         text(f"SELECT count(*) FROM (SELECT DISTINCT {_KEY} FROM game_round_pending)")
     ).scalar_one()
     conn.execute(text(_SQLITE_FOLD))
     removed = conn.execute(text(_SQLITE_EMPTIED)).rowcount
     conn.execute(delete(GameRoundPending))
-    return {"listed": listed, "rounds": int(rounds), "removed": int(removed)}
+    return {"listed": int(listed), "rounds": int(rounds), "removed": int(removed)}
 
 
-def fold_if_due(db: Database, game_name: str) -> None:
-    """Upkeep before a read: fold when ``game_name`` has listed reports. Never waits for the
-    lock and never fails the read (a read-only connection cannot fold; reads stay exact)."""
-    with db.engine.connect() as conn:
-        if not pending_reports(conn, game_name, limit=1):
-            return
+def fold_if_due(db: Database) -> None:
+    """Upkeep before a read: fold whatever is listed. Never waits for the lock and never fails
+    the read (a read-only connection cannot fold; reads stay exact)."""
     try:
         try_fold_game_rounds(db)
     except DBAPIError as exc:
@@ -254,17 +296,11 @@ def shared_rounds(
         having.append(ts >= start)
     if stop is not None:
         having.append(ts < stop)
+    of_game = [R.game_name == game_name]
+    if platform_code is not None:
+        of_game.append(R.platform_code == platform_code)
     recomputed = (
-        select(
-            literal(0).label("kind"),
-            R.game_name.label("s1"),
-            R.platform_code.label("s2"),
-            cast(func.min(R.crash_multiplier), G.crash_multiplier.type).label("m"),
-            cast(func.max(R.crash_multiplier), G.crash_multiplier.type).label("mx"),
-            ts.label("ts"),
-            func.min(R.round_number).label("rn"),
-            cast(func.count(), Integer).label("reports"),
-        )
+        round_parts(of_game, lean=True)[0]
         .join(
             keys,
             and_(
@@ -273,8 +309,6 @@ def shared_rounds(
                 R.round_external_id == keys.c.round_external_id,
             ),
         )
-        .where(R.crash_multiplier.is_not(None), R.is_valid.is_(True))
-        .group_by(R.game_name, R.platform_code, R.round_external_id)
         .having(*having)
     )
     return union_all(stored, recomputed)

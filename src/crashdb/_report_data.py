@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from crashdb import stats
 from crashdb._analytics_sql import R, fnum, iso, num, published_rtp
-from crashdb._game_analytics import game_rounds
+from crashdb._game_rollup import game_rounds
 from crashdb._performance import performance_metrics
 from crashdb._rollup import has_stale_runs, refresh_all, strategy_capital, strategy_metrics
 from crashdb.config import GAMES

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import ColumnElement, Select, func, literal, select
 
 from crashdb._analytics_sql import R, iso, money, mult, published_rtp, resolve_db, time_filters
-from crashdb._game_analytics import game_rounds
+from crashdb._game_rollup import game_rounds
 from crashdb.db import Database
 
 __all__ = [

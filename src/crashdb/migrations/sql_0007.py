@@ -33,18 +33,15 @@ from __future__ import annotations
 
 from alembic import op
 
+from crashdb.migrations.constants import GAME_ROUNDS_LOCK
 from crashdb.migrations.sql_0005 import FOLD_MIN_ROWS
 
 __all__ = [
-    "GAME_ROUNDS_LOCK",
     "downgrade_postgresql",
     "downgrade_sqlite",
     "upgrade_postgresql",
     "upgrade_sqlite",
 ]
-
-# pg_advisory_xact_lock key shared by the insert trigger and the fold.
-GAME_ROUNDS_LOCK = 7_417_000_007
 
 KEY = "game_name, platform_code, round_external_id"
 COLUMNS = (
