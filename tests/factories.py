@@ -238,3 +238,27 @@ def race(writes: Sequence[Callable[[], None]], read: Callable[[], None], readers
     for t in reading:
         t.join(timeout=120)
     assert not errors, errors
+
+
+def insert_new_rounds(
+    db: Database, rows: list[dict[str, Any]], *, fold_min_rows: int | None = None
+) -> None:
+    """One INSERT of ``rows`` that skips rounds already stored (the natural key), as the
+    logging API does. ``fold_min_rows`` sets ``crashdb.rollup_fold_min_rows`` for this
+    transaction (PostgreSQL): 0 makes its triggers fold even a small statement."""
+    from sqlalchemy import text
+
+    from crashdb.reference import insert_ignoring_conflicts
+
+    stmt = insert_ignoring_conflicts(
+        db.backend,
+        CrashGameRound.__table__,  # type: ignore[arg-type]
+        "bot_id",
+        "session_id",
+        "round_number",
+        "bet_slot",
+    )
+    with db.write_connection() as conn:
+        if fold_min_rows is not None and db.backend == "postgresql":
+            conn.execute(text(f"SET LOCAL crashdb.rollup_fold_min_rows = {fold_min_rows}"))
+        conn.execute(stmt, rows)

@@ -30,12 +30,12 @@ from crashdb.analytics import get_game_statistics
 from crashdb.maintenance import cleanup_old_records
 from crashdb.migrate import alembic_config
 from crashdb.models import CrashGameRound, GameRoundPending, GameRoundRollup
-from crashdb.reference import insert_ignoring_conflicts
 from factories import (
     START,
     SessionSpec,
     crash_multipliers,
     ensure_bot_session,
+    insert_new_rounds,
     race,
     round_rows,
 )
@@ -190,21 +190,6 @@ def listed(db: Database) -> int:
 # --------------------------------------------------------------------------- data
 
 
-def _insert(db: Database, rows: list[dict[str, Any]], *, fold_min_rows: int | None = None) -> None:
-    stmt = insert_ignoring_conflicts(
-        db.backend,
-        CrashGameRound.__table__,  # type: ignore[arg-type]
-        "bot_id",
-        "session_id",
-        "round_number",
-        "bet_slot",
-    )
-    with db.write_connection() as conn:
-        if fold_min_rows is not None and db.backend == "postgresql":
-            conn.execute(text(f"SET LOCAL crashdb.rollup_fold_min_rows = {fold_min_rows}"))
-        conn.execute(stmt, rows)
-
-
 def fleet(db: Database, n: int = 120, seed: int = 1) -> list[list[dict[str, Any]]]:
     """Three bots on one platform reporting one stream of game rounds (overlapping windows,
     reports a few milliseconds apart, some misread), a bot on another platform, a bot without
@@ -263,13 +248,13 @@ def test_matches_the_oracle_after_every_change(db: Database) -> None:
     # 1. Small statements: on PostgreSQL they only list their game rounds; reads recompute
     # the listed ones. SQLite merges every round as it is inserted.
     for lo, hi in ((0, 1), (1, 40), (40, 90)):
-        _insert(db, [r for run in runs for r in run[lo:hi]])
+        insert_new_rounds(db, [r for run in runs for r in run[lo:hi]])
         assert listed(db) > 0 if db.backend == "postgresql" else listed(db) == 0
         assert_matches(db)
         assert listed(db) == 0  # get_game_statistics folded them
     # 2. A bulk statement merges itself in (PostgreSQL; forced here for a small batch).
     before = listed(db)
-    _insert(db, [r for run in runs for r in run[90:]], fold_min_rows=0)
+    insert_new_rounds(db, [r for run in runs for r in run[90:]], fold_min_rows=0)
     assert listed(db) == before
     assert_matches(db)
     # 3. A fold recomputes the listed rounds and empties the list.
@@ -279,8 +264,8 @@ def test_matches_the_oracle_after_every_change(db: Database) -> None:
     assert_matches(db)
     assert_matches(db, "jetx")
     # 4. Duplicates are ignored and change nothing.
-    _insert(db, [r for run in runs for r in run[20:60]])
-    _insert(db, [r for run in runs for r in run[60:80]], fold_min_rows=0)
+    insert_new_rounds(db, [r for run in runs for r in run[20:60]])
+    insert_new_rounds(db, [r for run in runs for r in run[60:80]], fold_min_rows=0)
     assert stored_rollup(db) == expected_rollup(db)
     # 5. Updates: a report becomes invalid, a misread is corrected, a round id changes,
     # a crash point is withdrawn; then a whole game round loses its only valid reports.
@@ -322,7 +307,7 @@ def test_matches_the_oracle_after_every_change(db: Database) -> None:
 
 def test_time_window_holds_a_game_round_by_its_earliest_report(db: Database) -> None:
     runs = fleet(db, n=90, seed=4)
-    _insert(db, [r for run in runs for r in run])
+    insert_new_rounds(db, [r for run in runs for r in run])
     # bot_b's reports of a round come 3 ms after bot_a's: a bound between the two reports of
     # round 50 puts the round on the side of its earliest report, counted once.
     cut = START + 49 * timedelta(seconds=10) + timedelta(milliseconds=1)
@@ -333,7 +318,7 @@ def test_time_window_holds_a_game_round_by_its_earliest_report(db: Database) -> 
 
 def test_platform_filter(db: Database) -> None:
     runs = fleet(db, n=60, seed=5)
-    _insert(db, [r for run in runs for r in run])
+    insert_new_rounds(db, [r for run in runs for r in run])
     counts = [assert_matches(db, platform=p)["total_rounds"] for p in ("dafabet", "fun88")]
     assert all(counts)
     # Rounds logged without a platform fall out of every platform filter.
@@ -342,8 +327,8 @@ def test_platform_filter(db: Database) -> None:
 
 def test_truncate_empties_both_tables(db: Database) -> None:
     runs = fleet(db, n=30, seed=6)
-    _insert(db, [r for run in runs for r in run[:20]], fold_min_rows=0)
-    _insert(db, [r for run in runs for r in run[20:]])
+    insert_new_rounds(db, [r for run in runs for r in run[:20]], fold_min_rows=0)
+    insert_new_rounds(db, [r for run in runs for r in run[20:]])
     assert stored_rollup(db)
     with db.write_connection() as conn:
         conn.execute(delete(CrashGameRound).where(C.round_number == 3))
@@ -360,7 +345,7 @@ def test_truncate_empties_both_tables(db: Database) -> None:
 
 def test_migration_backfills_existing_rounds(db: Database) -> None:
     runs = fleet(db, n=40, seed=7)
-    _insert(db, [r for run in runs for r in run])
+    insert_new_rounds(db, [r for run in runs for r in run])
     expected = assert_matches(db)
     with db.write_connection() as conn:
         cfg = alembic_config()
@@ -376,14 +361,14 @@ def test_a_bulk_load_in_progress_blocks_no_reader(db: Database) -> None:
     """A bulk transaction holds the game-rounds lock until it commits: reads neither wait for
     it nor see it; a fold that will not wait gives up; both see the load once committed."""
     runs = fleet(db, n=120, seed=8)
-    _insert(db, [r for run in runs for r in run[:40]])
+    insert_new_rounds(db, [r for run in runs for r in run[:40]])
     fold_game_rounds(db)
     with db.engine.connect() as bulk:
         tx = bulk.begin()
         bulk.execute(text("SET LOCAL crashdb.rollup_fold_min_rows = 0"))
         # The load holds its sessions' rows (running totals): other bots keep writing.
         bulk.execute(CrashGameRound.__table__.insert(), [r for run in runs[:3] for r in run[40:]])
-        _insert(db, [r for run in runs[3:] for r in run[40:50]])  # bots' rounds: listed
+        insert_new_rounds(db, [r for run in runs[3:] for r in run[40:50]])  # bots' rounds: listed
         assert try_fold_game_rounds(db) is None
         assert listed(db) > 0
         during = assert_matches(db)  # did not wait, and does not see the load
@@ -401,7 +386,7 @@ def test_readers_and_writers_concurrently_miss_nothing(db: Database) -> None:
 
     def write(run: list[dict[str, Any]], step: int) -> None:
         for lo in range(0, len(run), step):
-            _insert(db, run[lo : lo + step], fold_min_rows=0 if step > 10 else None)
+            insert_new_rounds(db, run[lo : lo + step], fold_min_rows=0 if step > 10 else None)
 
     race(
         [partial(write, run, 3 + 9 * (k % 2)) for k, run in enumerate(runs)],

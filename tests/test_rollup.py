@@ -24,8 +24,15 @@ from crashdb.analytics import get_strategy_performance
 from crashdb.maintenance import cleanup_old_records
 from crashdb.migrate import alembic_config
 from crashdb.models import CrashGameRound, StrategyRunRollup
-from crashdb.reference import insert_ignoring_conflicts
-from factories import START, SessionSpec, crash_multipliers, ensure_bot_session, race, round_rows
+from factories import (
+    START,
+    SessionSpec,
+    crash_multipliers,
+    ensure_bot_session,
+    insert_new_rounds,
+    race,
+    round_rows,
+)
 
 ROLLUP = StrategyRunRollup.__table__.c
 STRATEGIES = ("fixed_stake", "martingale", "never_played")
@@ -66,19 +73,6 @@ def _stale_runs(db: Database, strategy: str) -> list[Any]:
                 )
             ).all()
         )
-
-
-def _insert(db: Database, rows: list[dict[str, Any]]) -> None:
-    stmt = insert_ignoring_conflicts(
-        db.backend,
-        CrashGameRound.__table__,  # type: ignore[arg-type]
-        "bot_id",
-        "session_id",
-        "round_number",
-        "bet_slot",
-    )
-    with db.write_connection() as conn:
-        conn.execute(stmt, rows)
 
 
 def _rows(db: Database, spec: SessionSpec, n: int, seed: int) -> list[dict[str, Any]]:
@@ -127,20 +121,20 @@ def test_fast_path_matches_recomputation_after_every_change(db: Database) -> Non
 
     # 1. Rounds arrive in order, in several batches (appended to the summaries).
     for lo, hi in ((0, 100), (100, 101), (101, 250)):
-        _insert(db, [r for run in rows for r in run[lo:hi]])
+        insert_new_rounds(db, [r for run in rows for r in run[lo:hi]])
         assert_fast_path_matches(db)
     # Small statements only mark the runs (PostgreSQL folds bulk statements: see below).
     # The trigger remembered where the new rounds start: the refresh folds only those in.
-    _insert(db, [run[250] for run in rows])
+    insert_new_rounds(db, [run[250] for run in rows])
     stale = {(s.bot_id, s.session_id): s for s in _stale_runs(db, "fixed_stake")}
     assert stale[("bot_a", "s2")].stale_round == 251
     assert not stale[("bot_a", "s2")].rebuild
     assert_fast_path_matches(db)
 
     # 2. Out of order: later rounds first, then the gap before them, then a second bet slot.
-    _insert(db, [r for run in rows for r in run[330:]])
+    insert_new_rounds(db, [r for run in rows for r in run[330:]])
     assert_fast_path_matches(db)
-    _insert(db, [r for run in rows for r in run[251:330][::-1]])
+    insert_new_rounds(db, [r for run in rows for r in run[251:330][::-1]])
     assert_fast_path_matches(db)
     second_slot = [
         {
@@ -153,17 +147,17 @@ def test_fast_path_matches_recomputation_after_every_change(db: Database) -> Non
         }
         for r in rows[1][40:45]
     ]
-    _insert(db, second_slot)
+    insert_new_rounds(db, second_slot)
     assert_fast_path_matches(db)
 
     # 3. Duplicates are ignored and change nothing.
     before = assert_fast_path_matches(db)
-    _insert(db, [r for run in rows for r in run[100:300]])
+    insert_new_rounds(db, [r for run in rows for r in run[100:300]])
     assert assert_fast_path_matches(db) == before
 
     # 4. A new run after the summaries were made.
     late = SessionSpec("bot_d", "s9", "aviator", start=START + timedelta(days=3, seconds=5))
-    _insert(db, _rows(db, late, 120, 99))
+    insert_new_rounds(db, _rows(db, late, 120, 99))
     assert_fast_path_matches(db)
 
     # 5. cleanup_old_records deletes the oldest rounds: the affected runs are rebuilt, and a
@@ -227,7 +221,7 @@ def test_postgresql_folds_bulk_statements_while_writing(db: Database) -> None:
 
 
 def test_truncate_empties_the_summaries(db: Database) -> None:
-    _insert(db, _rows(db, _specs()[0], 50, 3))
+    insert_new_rounds(db, _rows(db, _specs()[0], 50, 3))
     assert get_strategy_performance("fixed_stake", db=db)["total_rounds"] == 50
     if db.backend == "postgresql":
         with db.write_connection() as conn:
@@ -242,7 +236,7 @@ def test_truncate_empties_the_summaries(db: Database) -> None:
 
 def test_updates_and_direct_deletes_rebuild_the_run(db: Database) -> None:
     spec = _specs()[0]
-    _insert(db, _rows(db, spec, 300, 5))
+    insert_new_rounds(db, _rows(db, spec, 300, 5))
     assert_fast_path_matches(db)
     with db.write_connection() as conn:
         conn.execute(
@@ -261,7 +255,7 @@ def test_updates_and_direct_deletes_rebuild_the_run(db: Database) -> None:
 
 def test_migration_backfills_existing_rounds(db: Database) -> None:
     for seed, spec in enumerate(_specs()):
-        _insert(db, _rows(db, spec, 150, seed))
+        insert_new_rounds(db, _rows(db, spec, 150, seed))
     expected = assert_fast_path_matches(db)
     with db.write_connection() as conn:
         cfg = alembic_config()
@@ -297,7 +291,7 @@ def test_queries_while_bots_insert_miss_nothing(db: Database) -> None:
 
     def write(run: list[dict[str, Any]], step: int) -> None:
         for lo in range(0, len(run), step):
-            _insert(db, run[lo : lo + step])
+            insert_new_rounds(db, run[lo : lo + step])
 
     def read() -> None:
         for strategy in STRATEGIES[:2]:
