@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --durations=15 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
@@ -37,7 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/simulate.py
 
 schema: $(STAMP)
-	$(BIN)/crashdb schema > src/crashdb/schema.sql
+	$(BIN)/crashdb schema > src/crashdb/db/schema.sql
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info src/*.egg-info

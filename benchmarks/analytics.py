@@ -247,7 +247,7 @@ def _csv_bytes(table: pa.Table) -> bytes:
 def _insert_parents(db: Database, sessions: list[dict[str, Any]]) -> None:
     from sqlalchemy import insert
 
-    from crashdb.models import BotVMRegistration, SessionLog
+    from crashdb.db.models import BotVMRegistration, SessionLog
 
     bots = sorted({s["bot_id"] for s in sessions})
     with db.write_connection() as conn:
@@ -326,7 +326,7 @@ def _export_in_subprocess(url: str, out: Path) -> dict[str, Any]:
     code = (
         "import json, sys, time\n"
         "from crashdb import Database\n"
-        "from crashdb.export import export_rounds\n"
+        "from crashdb.analytics.export import export_rounds\n"
         "db = Database(sys.argv[1])\n"
         "t = time.perf_counter()\n"
         "r = export_rounds(sys.argv[2], 'parquet', db=db)\n"
@@ -385,13 +385,14 @@ def run_one(backend: str, n: int, pg_admin: str, workdir: Path) -> dict[str, Any
         # sequential scan summing a NUMERIC column). The report prints each function as a
         # multiple of it, which stays comparable across machines and noisy neighbours.
         calls[BASELINE] = lambda: _full_scan(db)
-        # A strategy's first query after a bulk load summarises its runs (crashdb._rollup):
+        # A strategy's first query after a bulk load summarises its runs (crashdb.analytics.rollup):
         # timed once, cold, on a strategy no other call touches.
         t = time.perf_counter()
         get_strategy_performance("kelly_criterion", db=db)
         cold = time.perf_counter() - t
         # Likewise a game's first statistics after the load (its rounds deduplicated by the
-        # insert trigger on PostgreSQL, crashdb._game_rollup), on a game no other call reads.
+        # insert trigger on PostgreSQL, crashdb.analytics.game_rounds), on a game no other call
+        # reads.
         t = time.perf_counter()
         get_game_statistics("aviatrix", db=db)
         cold_game = time.perf_counter() - t

@@ -7,7 +7,7 @@ postgres``).
 * **raw COPY** (the baseline): psycopg 3 ``COPY crash_game_rounds FROM STDIN`` of the rows,
   already converted to column tuples (no validation, no idempotency), then COMMIT.
 * **log_batch_rounds**: the seed-style dicts in, validated (every check of
-  :mod:`crashdb.records`), ids derived, bots/sessions registered, COPY, COMMIT.
+  :mod:`crashdb.ingest`), ids derived, bots/sessions registered, COPY, COMMIT.
 * **one transaction per round** (the seed's design), on a smaller sample, the way the seed's
   ``log_crash_round`` worked: open ``session_scope()``, look the bot up in
   ``bot_vm_registration`` (the original returned None, and logged nothing, for a bot it could
@@ -41,10 +41,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from crashdb import Database, log_batch_rounds
-from crashdb._copy import copy_rows, raw_connection
-from crashdb._write import ROUND_COLUMNS
-from crashdb.ingest import validate_round_rows
-from crashdb.models import BotVMRegistration, CrashGameRound
+from crashdb.api import validate_round_rows
+from crashdb.db.models import BotVMRegistration, CrashGameRound
+from crashdb.ingest.copy import copy_rows, raw_connection
+from crashdb.ingest.store import ROUND_COLUMNS
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 BOTS = 8

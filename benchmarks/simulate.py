@@ -19,12 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from crashdb import Database, records
-from crashdb.backtest import run_session
-from crashdb.games import get_game
-from crashdb.montecarlo import monte_carlo
-from crashdb.simulate import FleetConfig, run_fleet, simulate_fleet
-from crashdb.strategies import make_strategy
+from crashdb import Database
+from crashdb import ingest as records
+from crashdb.sim.backtest import run_session
+from crashdb.sim.games import get_game
+from crashdb.sim.montecarlo import monte_carlo
+from crashdb.sim.simulate import FleetConfig, run_fleet, simulate_fleet
+from crashdb.sim.strategies import make_strategy
 
 
 class BuildOnlySink:

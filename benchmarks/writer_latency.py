@@ -2,7 +2,7 @@
 
 Measures, in one run, the per-call latency (p50 / p99 / p99.9 / max) of:
 
-1. baseline: ``crashdb.records.build_round(**kw)`` alone (the validation every call needs);
+1. baseline: ``crashdb.ingest.build_round(**kw)`` alone (the validation every call needs);
 2. ``writer.log_crash_round(**kw)`` on an idle writer (nothing committed during the run: the
    cost of the hand-off alone), then in a tight loop on a running writer, with the background
    thread committing to the database meanwhile (the worst case: the writer competes for the
@@ -39,15 +39,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 import crashdb
-from crashdb import (
-    Database,
-    DatabaseConnection,
-    RoundWriter,
-    close_default_writer,
-    get_default_writer,
-)
-from crashdb.models import CrashGameRound
-from crashdb.records import build_round
+from crashdb import Database, DatabaseConnection, RoundWriter
+from crashdb.db.models import CrashGameRound
+from crashdb.ingest import build_round
+from crashdb.writer import close_default_writer, get_default_writer
 
 
 def round_kwargs(n: int, session: str) -> dict[str, Any]:

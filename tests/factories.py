@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import insert
 
 from crashdb import Database
-from crashdb.models import (
+from crashdb.db.models import (
     AnalyticsRoundMultiplier,
     AnalyticsRoundSignal,
     BotVMRegistration,
@@ -106,7 +106,7 @@ def round_rows(
 
 
 def ensure_bot_session(db: Database, spec: SessionSpec) -> None:
-    from crashdb.reference import insert_ignoring_conflicts
+    from crashdb.db.reference import insert_ignoring_conflicts
 
     with db.write_connection() as conn:
         bots = BotVMRegistration.__table__
@@ -248,7 +248,7 @@ def insert_new_rounds(
     transaction (PostgreSQL): 0 makes its triggers fold even a small statement."""
     from sqlalchemy import text
 
-    from crashdb.reference import insert_ignoring_conflicts
+    from crashdb.db.reference import insert_ignoring_conflicts
 
     stmt = insert_ignoring_conflicts(
         db.backend,

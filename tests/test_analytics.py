@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from crashdb import Database, stats
+from crashdb import Database
 from crashdb.analytics import (
     get_bot_statistics,
     get_game_statistics,
@@ -20,6 +20,7 @@ from crashdb.analytics import (
     get_session_summary,
     get_signal_effectiveness,
     get_strategy_performance,
+    stats,
 )
 from factories import (
     START,
@@ -320,7 +321,7 @@ print(f"Tables: {size['tables']}")
 def test_signal_actual_multiplier_is_filled_from_its_round(db: Database) -> None:
     from sqlalchemy import select
 
-    from crashdb.models import AnalyticsRoundSignal
+    from crashdb.db.models import AnalyticsRoundSignal
 
     rows = add_session(db, SessionSpec(), 5, RTP, seed=18)
     add_signals(db, rows, "t", Decimal("2.00"), 0.5)

@@ -5,7 +5,7 @@ import json
 from typer.testing import CliRunner
 
 from crashdb.cli import app
-from crashdb.migrate import render_schema_sql
+from crashdb.db.migrate import render_schema_sql
 
 runner = CliRunner()
 

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crashdb import Database
-from crashdb.export import (
+from crashdb.analytics.export import (
     export_multipliers,
     export_multipliers_for_ml,
     export_rounds,

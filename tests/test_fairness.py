@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from crashdb import Database, RoundWriter
-from crashdb.fairness import (
+from crashdb.sim.fairness import (
     aviator_combined_hash,
     aviator_commitment,
     aviator_fairness_metadata,

@@ -23,13 +23,13 @@ import pytest
 from alembic import command
 from sqlalchemy import delete, select, text, update
 
-from crashdb import Database, stats
-from crashdb._game_analytics import median_threshold
-from crashdb._game_rollup import fold_game_rounds, shared_rounds, try_fold_game_rounds
-from crashdb.analytics import get_game_statistics
-from crashdb.maintenance import cleanup_old_records
-from crashdb.migrate import alembic_config
-from crashdb.models import CrashGameRound, GameRoundPending, GameRoundRollup
+from crashdb import Database
+from crashdb.analytics import get_game_statistics, stats
+from crashdb.analytics.game_rounds import fold_game_rounds, shared_rounds, try_fold_game_rounds
+from crashdb.analytics.games import median_threshold
+from crashdb.analytics.maintenance import cleanup_old_records
+from crashdb.db.migrate import alembic_config
+from crashdb.db.models import CrashGameRound, GameRoundPending, GameRoundRollup
 from factories import (
     START,
     SessionSpec,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 
 from crashdb.config import GAMES
-from crashdb.games import (
+from crashdb.sim.games import (
     CrashGame,
     cents_to_decimal,
     decimal_to_cents,

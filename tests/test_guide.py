@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 import crashdb
 from crashdb import Database
-from crashdb.models import (
+from crashdb.db.models import (
     AnalyticsRoundMultiplier,
     AnalyticsRoundOutcome,
     AnalyticsRoundSignal,

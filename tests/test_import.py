@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from crashdb import Database
 from crashdb.cli import app
-from crashdb.models import CrashGameRound, SessionLog
+from crashdb.db.models import CrashGameRound, SessionLog
 
 runner = CliRunner()
 START = datetime(2026, 3, 1, 12, tzinfo=UTC)

@@ -13,15 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-import crashdb._build as build_module
+import crashdb.ingest.validate as build_module
 from crashdb import (
     Database,
     InvalidRecord,
-    build_error,
-    build_multiplier,
-    build_outcome,
-    build_round,
-    build_session_update,
     create_session_log,
     log_batch_rounds,
     log_crash_round,
@@ -30,18 +25,25 @@ from crashdb import (
     log_round_multiplier_analytics,
     log_round_outcome,
     log_round_signal,
-    round_uuid,
     update_session_log,
-    write_records,
 )
-from crashdb._fastbatch import fast_round_columns
-from crashdb.models import (
+from crashdb.db.models import (
     AnalyticsRoundMultiplier,
     AnalyticsRoundOutcome,
     BotVMRegistration,
     CrashGameRound,
     SessionLog,
 )
+from crashdb.ingest import (
+    build_error,
+    build_multiplier,
+    build_outcome,
+    build_round,
+    build_session_update,
+    round_uuid,
+    write_records,
+)
+from crashdb.ingest.columnar import fast_round_columns
 
 TABLES = (
     "bot_vm_registration",
@@ -406,10 +408,10 @@ def test_property_valid_in_stored_out_exactly(
 def test_routed_to_the_writer_when_configured(
     db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    writer_module = pytest.importorskip("crashdb.writer")
+    writer_module = pytest.importorskip("crashdb.writer.round_writer")
     if not hasattr(writer_module, "get_default_writer"):
-        pytest.xfail("crashdb.writer.get_default_writer not landed yet")
-    import crashdb.ingest as ingest
+        pytest.xfail("crashdb.writer.round_writer.get_default_writer not landed yet")
+    import crashdb.api as ingest
 
     monkeypatch.setenv("CRASHDB_USE_WRITER", "true")
     monkeypatch.setenv("CRASHDB_SPOOL_DIR", str(tmp_path / "spool"))

@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 
 from crashdb import Database
-from crashdb.maintenance import cleanup_old_records, get_database_size
-from crashdb.models import CrashGameRound, ErrorLog, SessionLog
+from crashdb.analytics.maintenance import cleanup_old_records, get_database_size
+from crashdb.db.models import CrashGameRound, ErrorLog, SessionLog
 from factories import SessionSpec, add_multiplier_rows, add_session, add_signals
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)

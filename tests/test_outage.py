@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from crashdb import Database, RoundWriter
 from crashdb.config import Settings
-from crashdb.models import (
+from crashdb.db.models import (
     AnalyticsRoundMultiplier,
     AnalyticsRoundOutcome,
     CrashGameRound,

@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crashdb import (
-    InvalidRecord,
+from crashdb import InvalidRecord
+from crashdb.api import validate_round_rows
+from crashdb.db.models import CrashGameRound
+from crashdb.ingest import (
     build_error,
     build_multiplier,
     build_ocr,
@@ -26,10 +28,8 @@ from crashdb import (
     record_to_json,
     round_uuid,
 )
-from crashdb._fastbatch import Slow, fast_round_columns
-from crashdb._write import ROUND_COLUMNS
-from crashdb.ingest import validate_round_rows
-from crashdb.models import CrashGameRound
+from crashdb.ingest.columnar import Slow, fast_round_columns
+from crashdb.ingest.store import ROUND_COLUMNS
 
 
 def win(**over: Any) -> dict[str, Any]:

@@ -24,11 +24,11 @@ from plotly.offline import get_plotlyjs
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from crashdb import Database, get_signal_effectiveness, get_strategy_performance, write_report
-from crashdb import _report_data as data
+from crashdb import Database, get_signal_effectiveness, get_strategy_performance
 from crashdb.cli import app
-from crashdb.models import AnalyticsRoundSignal, CrashGameRound
-from crashdb.simulate import FleetConfig, run_fleet
+from crashdb.db.models import AnalyticsRoundSignal, CrashGameRound
+from crashdb.report import data, write_report
+from crashdb.sim.simulate import FleetConfig, run_fleet
 
 SECTIONS = ["house-edge", "equity", "distribution", "hit-rate", "strategies", "signals"]
 FIGURES = ["fig-equity", "fig-distribution", "fig-hit-rate", "fig-strategies", "fig-signals"]

@@ -2,7 +2,7 @@
 window-function recomputation over the rounds, after every kind of change, on both backends.
 
 The recomputation is the same function with a time filter that covers every round: that path
-reads the rounds themselves (crashdb._performance) and never the summaries.
+reads the rounds themselves (crashdb.analytics.performance) and never the summaries.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from sqlalchemy import delete, select, text, update
 
 from crashdb import Database
 from crashdb.analytics import get_strategy_performance
-from crashdb.maintenance import cleanup_old_records
-from crashdb.migrate import alembic_config
-from crashdb.models import CrashGameRound, StrategyRunRollup
+from crashdb.analytics.maintenance import cleanup_old_records
+from crashdb.db.migrate import alembic_config
+from crashdb.db.models import CrashGameRound, StrategyRunRollup
 from factories import (
     START,
     SessionSpec,

@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from crashdb import Database
-from crashdb.models import Base, BotVMRegistration, CrashGameRound, SessionLog
+from crashdb.db.models import Base, BotVMRegistration, CrashGameRound, SessionLog
 
 SEED_TABLES = {
     "bot_vm_registration",

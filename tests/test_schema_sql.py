@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from importlib import resources
 
-from crashdb.migrate import render_schema_sql
+from crashdb.db.migrate import render_schema_sql
 
 
 def test_committed_schema_sql_matches_the_migrations() -> None:
-    committed = (resources.files("crashdb") / "schema.sql").read_text()
+    committed = (resources.files("crashdb.db") / "schema.sql").read_text()
     assert committed == render_schema_sql(), (
-        "schema.sql is stale: run `crashdb schema > src/crashdb/schema.sql`"
+        "schema.sql is stale: run `crashdb schema > src/crashdb/db/schema.sql`"
     )
 
 

@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crashdb import Database
-from crashdb.games import get_game
-from crashdb.models import (
+from crashdb.db.models import (
     AnalyticsRoundMultiplier,
     AnalyticsRoundOutcome,
     AnalyticsRoundSignal,
@@ -22,7 +21,8 @@ from crashdb.models import (
     CrashGameRound,
     SessionLog,
 )
-from crashdb.simulate import (
+from crashdb.sim.games import get_game
+from crashdb.sim.simulate import (
     FleetConfig,
     backtest,
     load_multipliers_csv,
@@ -30,7 +30,7 @@ from crashdb.simulate import (
     monte_carlo,
     run_fleet,
 )
-from crashdb.strategies import FixedStake, make_strategy
+from crashdb.sim.strategies import FixedStake, make_strategy
 
 D = Decimal
 SMALL = {"bots": 2, "games": ("aviator", "jetx"), "rounds": 25}
@@ -98,7 +98,7 @@ def test_custom_strategies_run_in_monte_carlo_too() -> None:
         name = "every_other"
 
         def decide(self, history: list[Any], bankroll: Decimal) -> Any:
-            from crashdb.strategies import Bet
+            from crashdb.sim.strategies import Bet
 
             return Bet(D("1.00"), D("1.50")) if len(history) % 2 == 0 else None
 

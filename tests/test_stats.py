@@ -1,4 +1,4 @@
-"""crashdb.stats against textbook values, SciPy as an independent oracle, and simulation."""
+"""crashdb.analytics.stats against textbook values, SciPy as an oracle, and simulation."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from crashdb import stats
+from crashdb.analytics import stats
 
 RNG_SEED = 20261122
 

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crashdb.backtest import play_session, run_session, settle
-from crashdb.games import get_game
-from crashdb.montecarlo import monte_carlo
-from crashdb.strategies import (
+from crashdb.sim.backtest import play_session, run_session, settle
+from crashdb.sim.games import get_game
+from crashdb.sim.montecarlo import monte_carlo
+from crashdb.sim.strategies import (
     Bet,
     CompoundStrategy,
     CustomStrategy,
@@ -123,7 +123,7 @@ def test_custom_strategy_from_a_file_path(tmp_path: Path) -> None:
         textwrap.dedent(
             """
             from decimal import Decimal
-            from crashdb.strategies import Bet
+            from crashdb.sim.strategies import Bet
 
             class AfterTwoLows:
                 name = "after_two_lows"

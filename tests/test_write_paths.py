@@ -19,13 +19,13 @@ import pytest
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
-import crashdb._write as write_module
+import crashdb.ingest.store as write_module
 from crashdb import Database
-from crashdb._build import round_values
-from crashdb._record_models import RoundRecord, SessionStartRecord, construct, round_uuid
-from crashdb.ingest import write_records
-from crashdb.records import build_round
-from crashdb.reference import insert_ignoring_conflicts
+from crashdb.api import write_records
+from crashdb.db.reference import insert_ignoring_conflicts
+from crashdb.ingest import build_round
+from crashdb.ingest.records import RoundRecord, SessionStartRecord, construct, round_uuid
+from crashdb.ingest.validate import round_values
 
 
 def _kw(n: int, **over: Any) -> dict[str, Any]:

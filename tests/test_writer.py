@@ -35,9 +35,13 @@ from crashdb import (
     RoundWriter,
     SchemaNotInitialized,
 )
-from crashdb._spool import DEAD_LETTER_DIR, LOCK_NAME
-from crashdb.records import RoundRecord, record_from_json
-from crashdb.writer import close_default_writer, get_default_writer, is_unavailable_error
+from crashdb.ingest import RoundRecord, record_from_json
+from crashdb.writer.round_writer import (
+    close_default_writer,
+    get_default_writer,
+    is_unavailable_error,
+)
+from crashdb.writer.spool import DEAD_LETTER_DIR, LOCK_NAME
 from writer_support import (
     MemorySink,
     count,
@@ -650,9 +654,9 @@ def test_guide_style_code_through_the_default_writer(
     import crashdb
 
     monkeypatch.setenv("CRASHDB_USE_WRITER", "true")
-    # crashdb.ingest re-reads the setting at most once a second; make it read it now (and,
+    # crashdb.api re-reads the setting at most once a second; make it read it now (and,
     # through monkeypatch's undo, forget it again for the tests that follow)
-    monkeypatch.setattr(crashdb.ingest, "_writer_flag", (0.0, False))
+    monkeypatch.setattr(crashdb.api, "_writer_flag", (0.0, False))
     monkeypatch.setenv("CRASHDB_SPOOL_DIR", str(tmp_path / "spool"))
     monkeypatch.setenv("CRASHDB_WRITER_FLUSH_INTERVAL", "0.2")
     # the guide's Steps 4-6, verbatim calls

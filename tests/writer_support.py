@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 
 from crashdb import Database, DatabaseUnavailable
 from crashdb.config import Settings
-from crashdb.models import CrashGameRound
-from crashdb.records import Record
+from crashdb.db.models import CrashGameRound
+from crashdb.ingest import Record
 
 WRITER_TABLES = (
     "bot_vm_registration",

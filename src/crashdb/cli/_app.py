@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from crashdb.db import Database, DatabaseConnection
+from crashdb.db.engine import Database, DatabaseConnection
 
 __all__ = ["DbUrl", "JsonFlag", "app", "console", "err_console", "main", "open_db", "print_json"]
 

@@ -21,10 +21,10 @@ from rich.progress import (
 from rich.table import Table
 
 from crashdb.cli._app import console, err_console, print_json
-from crashdb.db import Database
-from crashdb.montecarlo import MonteCarloResult
-from crashdb.simulate import FleetResult, StrategyRow
-from crashdb.strategies import KellyCriterion
+from crashdb.db.engine import Database
+from crashdb.sim.montecarlo import MonteCarloResult
+from crashdb.sim.simulate import FleetResult, StrategyRow
+from crashdb.sim.strategies import KellyCriterion
 
 __all__ = [
     "bot_table",
@@ -69,7 +69,7 @@ def ci_text(ci: tuple[float, float] | None, digits: int = 2) -> str:
 
 
 def require_schema(db: Database) -> None:
-    from crashdb.migrate import current_revision
+    from crashdb.db.migrate import current_revision
 
     if not db.test_connection():
         target = db.url.render_as_string(hide_password=True)

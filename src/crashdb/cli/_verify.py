@@ -9,7 +9,7 @@ import typer
 
 from crashdb.cli._app import DbUrl, JsonFlag, app, console, open_db, print_json
 from crashdb.cli._sim_output import compact_table, progress_bar, require_schema
-from crashdb.fairness import RoundVerification, verify_recorded_rounds
+from crashdb.sim.fairness import RoundVerification, verify_recorded_rounds
 
 
 @app.command()
@@ -69,7 +69,7 @@ def _print_verification(
     if not results:
         console.print(
             "No recorded round carries fairness data (metadata.fairness); see "
-            "crashdb.fairness for the keys to log."
+            "crashdb.sim.fairness for the keys to log."
         )
         return
     summary = compact_table("Provably-fair verification")

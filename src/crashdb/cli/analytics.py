@@ -22,10 +22,10 @@ from crashdb.analytics import (
     get_signal_effectiveness,
     get_strategy_performance,
 )
+from crashdb.analytics.export import EXPORT_FORMATS, export_multipliers, export_rounds
+from crashdb.analytics.maintenance import cleanup_old_records, get_database_size
 from crashdb.cli._app import DbUrl, JsonFlag, app, console, err_console, open_db, print_json
-from crashdb.export import EXPORT_FORMATS, export_multipliers, export_rounds
-from crashdb.maintenance import cleanup_old_records, get_database_size
-from crashdb.models import CrashGameRound
+from crashdb.db.models import CrashGameRound
 
 
 class Subject(StrEnum):
@@ -237,7 +237,7 @@ def export_cmd(
     db = open_db(db_url)
     total = None
     if kind is ExportKind.rounds:
-        from crashdb.export import round_filters
+        from crashdb.analytics.export import round_filters
 
         where = round_filters(bot, game, platform, start, end)
         with db.engine.connect() as conn:
@@ -326,8 +326,8 @@ def size(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
 def refresh(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
     """Fold stale strategy-run summaries and listed game rounds, and refresh
     mv_bot_daily_stats (PostgreSQL)."""
-    from crashdb._game_rollup import fold_game_rounds
-    from crashdb._rollup import refresh_all
+    from crashdb.analytics.game_rounds import fold_game_rounds
+    from crashdb.analytics.rollup import refresh_all
 
     db = open_db(db_url)
     refreshed: list[str] = []

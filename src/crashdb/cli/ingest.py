@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from crashdb._import import FORMATS, count_rows, detect_format, import_rounds
 from crashdb.cli._app import DbUrl, JsonFlag, app, console, err_console, open_db, print_json
 from crashdb.exceptions import InvalidRecord
+from crashdb.ingest.files import FORMATS, count_rows, detect_format, import_rounds
 
 __all__ = ["import_file"]
 

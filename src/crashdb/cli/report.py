@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from crashdb.cli._app import DbUrl, app, console, err_console, open_db
-from crashdb.db import Database
+from crashdb.db.engine import Database
 
 __all__ = ["build_report"]
 
@@ -25,7 +25,7 @@ def build_report(
     game_name: str | None = None,
 ) -> Path:
     """Write the report with a Rich status line naming each step (also used by ``demo``)."""
-    from crashdb.report import write_report
+    from crashdb.report.html import write_report
 
     with console.status("Building the report", spinner="dots") as status:
 
@@ -69,7 +69,7 @@ def report(
 
     Equity, drawdown, multipliers vs RTP/x, hit rate by target, strategies with CIs, signals.
     """
-    from crashdb.migrate import current_revision
+    from crashdb.db.migrate import current_revision
 
     db = open_db(db_url)
     target = db.url.render_as_string(hide_password=True)

@@ -9,8 +9,8 @@ from rich.table import Table as RichTable
 from sqlalchemy import func, select
 
 from crashdb.cli._app import DbUrl, JsonFlag, app, console, err_console, open_db, print_json
-from crashdb.migrate import current_revision, head_revision, render_schema_sql
-from crashdb.models import Base
+from crashdb.db.migrate import current_revision, head_revision, render_schema_sql
+from crashdb.db.models import Base
 
 
 @app.command()

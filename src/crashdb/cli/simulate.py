@@ -24,12 +24,12 @@ from crashdb.cli._sim_output import (
     progress_bar,
     require_schema,
 )
-from crashdb.db import Database
-from crashdb.fairness import verify_recorded_rounds
-from crashdb.games import get_game
-from crashdb.montecarlo import MonteCarloResult, monte_carlo
-from crashdb.report import write_report
-from crashdb.simulate import (
+from crashdb.db.engine import Database
+from crashdb.report.html import write_report
+from crashdb.sim.fairness import verify_recorded_rounds
+from crashdb.sim.games import get_game
+from crashdb.sim.montecarlo import MonteCarloResult, monte_carlo
+from crashdb.sim.simulate import (
     DEFAULT_START,
     FleetConfig,
     FleetResult,
@@ -38,7 +38,7 @@ from crashdb.simulate import (
     load_multipliers_db,
     run_fleet,
 )
-from crashdb.strategies import BUILTIN_STRATEGIES, KellyCriterion, Strategy, make_strategy
+from crashdb.sim.strategies import BUILTIN_STRATEGIES, KellyCriterion, Strategy, make_strategy
 
 DEFAULT_STRATEGIES = list(BUILTIN_STRATEGIES)
 DEFAULT_GAMES = ["aviator", "aviatrix", "jetx"]
