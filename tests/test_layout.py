@@ -52,6 +52,7 @@ CORE_TYPES = {
     "SessionUpdateRecord",
     "CrashdbError",
     "InvalidRecord",
+    "ConflictingRecord",
     "FieldError",
     "DatabaseUnavailable",
     "SchemaNotInitialized",

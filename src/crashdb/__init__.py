@@ -39,6 +39,7 @@ from crashdb.db import (
     session_scope,
 )
 from crashdb.exceptions import (
+    ConflictingRecord,
     CrashdbError,
     DatabaseUnavailable,
     FieldError,
@@ -88,6 +89,7 @@ _LAZY = (
 )
 
 __all__ = [
+    "ConflictingRecord",
     "CrashdbError",
     "Database",
     "DatabaseConnection",

@@ -2,7 +2,10 @@
 
     CrashdbError                  base class of all of them
     ├── InvalidRecord (ValueError)    input that cannot be stored; names each bad field and why,
-    │                                 and, in a batch, the row. Nothing is written.
+    │   │                             and, in a batch, the row. Nothing is written.
+    │   └── ConflictingRecord         a record whose key is already stored with other content
+    │                                 (names the key and the fields that differ). Nothing is
+    │                                 written; an identical re-log is not an error.
     ├── DatabaseUnavailable           the database cannot be reached (a RoundWriter spools
     │                                 instead of raising this)
     ├── SchemaNotInitialized          the schema is missing or behind: run ``crashdb init``
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "ConflictingRecord",
     "CrashdbError",
     "DatabaseUnavailable",
     "FieldError",
@@ -56,6 +60,35 @@ class InvalidRecord(CrashdbError, ValueError):
     @property
     def fields(self) -> list[str]:
         return [e.field for e in self.errors]
+
+
+class ConflictingRecord(InvalidRecord):
+    """A record whose idempotency key is already stored with different content.
+
+    ``key`` is the record's natural key (for a round: bot, session, round number and bet slot),
+    ``differing`` the fields whose stored value differs, ``row`` its index in a batch.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        key: dict[str, object],
+        differing: Sequence[str],
+        row: int | None = None,
+        *,
+        more: int = 0,
+    ) -> None:
+        self.key = dict(key)
+        self.differing = list(differing)
+        self.row = row
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.key.items())
+        reason = (
+            f"already stored with other content for {kind} key ({shown}): "
+            f"{', '.join(self.differing)} differ"
+        )
+        if more:
+            reason += f" (and {more} more conflicting record{'s' if more > 1 else ''})"
+        super().__init__([FieldError("key", reason, row)], kind)
 
 
 class DatabaseUnavailable(CrashdbError):

@@ -46,6 +46,7 @@ from crashdb.ingest.records import (
     MultiplierRecord,
     OCRRecord,
     OutcomeRecord,
+    Record,
     RoundRecord,
     SessionStartRecord,
     SessionUpdateRecord,
@@ -56,11 +57,13 @@ from crashdb.ingest.records import (
 from crashdb.ingest.rules import BadValue, Converter, converters_for, to_uuid
 
 __all__ = [
+    "RECORD_KINDS",
     "RoundContext",
     "build_error",
     "build_multiplier",
     "build_ocr",
     "build_outcome",
+    "build_record",
     "build_round",
     "build_session_start",
     "build_session_update",
@@ -639,3 +642,34 @@ def validate_round_rows(
     if errors:
         raise InvalidRecord(errors, "batch of rounds")
     return rows
+
+
+_BUILDERS: dict[str, Any] = {
+    "round": build_round,
+    "multiplier": build_multiplier,
+    "signal": build_signal,
+    "outcome": build_outcome,
+    "error": build_error,
+    "ocr": build_ocr,
+    "session": build_session_start,
+    "session_start": build_session_start,
+    "session_update": build_session_update,
+}
+RECORD_KINDS = tuple(_BUILDERS)
+
+
+def build_record(kind: str, fields: Mapping[str, Any]) -> Record:
+    """The record of ``kind`` ("round", "multiplier", "signal", "outcome", "error", "ocr",
+    "session" or "session_start", "session_update") from the keyword arguments of the matching
+    ``log_*`` function: the same validation as that function."""
+    builder = _BUILDERS.get(kind) if isinstance(kind, str) else None
+    if builder is None:
+        raise InvalidRecord(
+            [
+                FieldError(
+                    "kind", f"unknown kind {kind!r}: expected one of {', '.join(RECORD_KINDS)}"
+                )
+            ]
+        )
+    record: Record = builder(**fields)
+    return record
