@@ -188,6 +188,8 @@ def round_values(
     for key, raw in kw.items():
         entry = lookup.get(key)
         if entry is None:
+            if key == "id":  # an exported round's id: checked against its key below
+                continue
             errors.append(FieldError(key, "unknown field", row))
         elif raw is None:
             v[entry[0]] = None
@@ -219,6 +221,9 @@ def round_values(
     end = v.get("round_end_timestamp")
     if end is not None and end < v["round_start_timestamp"]:
         errors.append(FieldError("round_end_timestamp", "before round_start_timestamp", row))
+    given_id = kw.get("id")
+    if given_id is not None and len(errors) == start:
+        _check_round_id(given_id, v, errors, row)
     if outcome is None or stake is None or bad & _DERIVATION_INPUTS:
         return v
     derived: Decimal | None = None
@@ -298,6 +303,27 @@ def round_values(
             )
         v["roi_percent"] = roi
     return v
+
+
+def _check_round_id(
+    given: Any, v: dict[str, Any], errors: list[FieldError], row: int | None
+) -> None:
+    """An ``id`` passed with a round (an export loaded back) must be the id of its key."""
+    try:
+        rid = to_uuid(given)
+    except BadValue as exc:
+        errors.append(FieldError("id", str(exc), row))
+        return
+    derived = round_uuid(v["bot_id"], v["session_id"], v["round_number"], v["bet_slot"])
+    if rid != derived:
+        errors.append(
+            FieldError(
+                "id",
+                f"{rid} is not the id of (bot_id, session_id, round_number, bet_slot) = "
+                f"{(v['bot_id'], v['session_id'], v['round_number'], v['bet_slot'])}: {derived}",
+                row,
+            )
+        )
 
 
 def _invalid(errors: list[FieldError], kind: str) -> InvalidRecord:
