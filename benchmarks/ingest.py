@@ -40,11 +40,11 @@ import psycopg
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from crashdb import Database, log_batch_rounds
-from crashdb.api import validate_round_rows
+from crashdb import Database, DatabaseConnection, log_batch_rounds, log_crash_round
 from crashdb.db.models import BotVMRegistration, CrashGameRound
 from crashdb.ingest.copy import copy_rows, raw_connection
-from crashdb.ingest.store import ROUND_COLUMNS
+from crashdb.ingest.tables import ROUND_COLUMNS, round_tuple
+from crashdb.ingest.validate import build_round, validate_round_rows
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 BOTS = 8
@@ -126,6 +126,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=2_000, help="rows for 1 txn/round")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--single", type=int, default=2_000, help="single calls to time")
     args = parser.parse_args()
 
     server = os.environ.get("CRASHDB_BENCH_POSTGRES_URL", DEFAULT_SERVER)
@@ -172,7 +173,7 @@ def run(db: Database, args: argparse.Namespace) -> int:
     i_meta = ROUND_COLUMNS.index("metadata")
     ready = []
     for r in prepared:
-        values = [r.get(c) for c in ROUND_COLUMNS]
+        values = list(round_tuple(r, {}))
         values[i_meta] = json.dumps(values[i_meta]) if values[i_meta] is not None else None
         ready.append(tuple(values))
 
@@ -255,7 +256,58 @@ def run(db: Database, args: argparse.Namespace) -> int:
     print(f"  log_batch_rounds / pre-built    {r3:>10.2f}x  (for reference)")
     print(f"  log_batch_rounds / seed logger  {r2:>10.1f}x  (target >= 25x)   {ok(r2 >= 25)}")
     print(f"  log_batch_rounds / bare add+commit {bat / bare:>7.1f}x  (for reference)")
-    return 0 if r1 >= 0.85 and r2 >= 25 else 1
+    single_ok = single_call(db, args.single)
+    return 0 if r1 >= 0.85 and r2 >= 25 and single_ok else 1
+
+
+def single_call(db: Database, n: int) -> bool:
+    """One ``log_crash_round`` per round (the guide's bot loop, through the default database)
+    against a raw psycopg ``INSERT`` + ``COMMIT`` of the same row, interleaved call by call."""
+    reset(db)
+    rows = make_rows(2 * n + 2, seed=11)
+    ours = [
+        dict(r, bot_id="single_bot", session_id="single_ours", round_number=i)
+        for i, r in enumerate(rows[: n + 1])
+    ]
+    theirs = [
+        dict(r, bot_id="single_bot", session_id="single_raw", round_number=i)
+        for i, r in enumerate(rows[n + 1 :])
+    ]
+    DatabaseConnection.initialize(db.url)
+    log_crash_round(**ours[0])  # registers the bot and the sessions: not timed
+    log_crash_round(**theirs[0])
+    i_meta = ROUND_COLUMNS.index("metadata")
+    prepared = []
+    for r in theirs[1:]:
+        values = list(round_tuple(build_round(**r), {}))
+        values[i_meta] = json.dumps(values[i_meta])
+        prepared.append(tuple(values))
+    sql = (
+        f"INSERT INTO crash_game_rounds ({', '.join(ROUND_COLUMNS)}) "
+        f"VALUES ({', '.join(['%s'] * len(ROUND_COLUMNS))})"
+    )
+    mine: list[float] = []
+    raw: list[float] = []
+    with psycopg.connect(libpq(db.url.render_as_string(hide_password=False))) as pg:
+        for kw, values in zip(ours[1:], prepared, strict=True):
+            t0 = time.perf_counter()
+            log_crash_round(**kw)
+            t1 = time.perf_counter()
+            pg.execute(sql, values)
+            pg.commit()
+            t2 = time.perf_counter()
+            mine.append(t1 - t0)
+            raw.append(t2 - t1)
+    DatabaseConnection.close()
+    p50, r50 = statistics.median(mine), statistics.median(raw)
+    p99 = statistics.quantiles(mine, n=100)[98]
+    r99 = statistics.quantiles(raw, n=100)[98]
+    ratio = p50 / r50
+    print(f"  single round, {n} calls each, interleaved (PostgreSQL):")
+    print(f"  raw INSERT + COMMIT (baseline)  p50 {r50 * 1e3:7.3f} ms  p99 {r99 * 1e3:7.3f} ms")
+    print(f"  log_crash_round                 p50 {p50 * 1e3:7.3f} ms  p99 {p99 * 1e3:7.3f} ms")
+    print(f"  log_crash_round / raw INSERT    {ratio:10.2f}x  (target <= 1.5x)  {ok(ratio <= 1.5)}")
+    return ratio <= 1.5
 
 
 def fmt(values: list[float]) -> str:

@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-import crashdb.ingest.validate as build_module
 from crashdb import (
     Database,
     InvalidRecord,
@@ -43,7 +42,7 @@ from crashdb.ingest import (
     round_uuid,
     write_records,
 )
-from crashdb.ingest.columnar import fast_round_columns
+from crashdb.ingest.columnar import columnar_rounds
 
 TABLES = (
     "bot_vm_registration",
@@ -167,7 +166,6 @@ def test_strategy_defaults_from_the_bots_registration(db: Database) -> None:
 
 def test_analytics_take_missing_fields_from_the_round_in_the_database(db: Database) -> None:
     rid = log_crash_round(**round_kw(7))
-    build_module._recent.clear()  # as in a new process: only the database knows the round
     mid = log_round_multiplier_analytics(round_id=str(rid), multiplier="2.45", is_crash=True)
     oid = log_round_outcome(round_id=rid, outcome="WIN", profit_loss="3.3")
     with db.session_scope() as s:
@@ -186,12 +184,14 @@ def test_analytics_take_missing_fields_from_the_round_in_the_database(db: Databa
 def test_analytics_for_an_unknown_round_are_refused(db: Database) -> None:
     with pytest.raises(InvalidRecord, match="round_id"):
         log_round_multiplier_analytics(round_id=uuid.uuid4(), multiplier=Decimal("2"))
-    # Through write_records (the writer's path) too, with the row index.
+    # Through write_records (the writer's path) too, with the row index in a batch.
+    rid = log_crash_round(**round_kw(3))
+    good = build_multiplier(round_id=rid, multiplier=Decimal("2"))
     rec = build_multiplier(round_id=uuid.uuid4(), multiplier=Decimal("2"), bot_id="x")
     with pytest.raises(InvalidRecord) as exc:
-        write_records(db, [rec])
-    assert exc.value.errors[0].row == 0
-    assert counts(db) == dict.fromkeys(TABLES, 0)
+        write_records(db, [good, rec])
+    assert [(e.row, e.field) for e in exc.value.errors] == [(1, "round_id")]
+    assert counts(db)["analytics_round_multipliers"] == 0  # not even the good one
 
 
 def test_error_and_ocr_logs(db: Database) -> None:
@@ -200,7 +200,6 @@ def test_error_and_ocr_logs(db: Database) -> None:
     oid = log_ocr_validation(
         raw_ocr_text="2.45x", cleaned_value="2.45", confidence=0.93, validation_status="valid"
     )
-    build_module._recent.clear()  # the writer's path: the round's bot comes from the database
     rec = build_error(error_type="network", round_id=rid)
     assert rec.bot_id is None
     write_records(db, [rec])
@@ -285,8 +284,8 @@ def test_batch_is_idempotent_and_keeps_totals(db: Database, size: int) -> None:
 
 
 def test_guide_style_batch_takes_the_fast_path() -> None:
-    cols = fast_round_columns(batch(50))
-    assert len(cols["id"]) == 50
+    records = columnar_rounds(batch(50))
+    assert len({r.id for r in records}) == 50
 
 
 @pytest.mark.parametrize(("size", "bad_at"), [(10, 4), (600, 321)])
@@ -398,7 +397,7 @@ def test_property_valid_in_stored_out_exactly(
         row = s.get(CrashGameRound, rid)
         assert row is not None
         for name in type(rec).model_fields:
-            if name in ("kind", "id"):
+            if name in ("kind", "id", "defaulted"):
                 continue
             if name == "round_start_timestamp":
                 continue  # defaulted to "now" separately for the two builds

@@ -2,9 +2,9 @@
 
 * ``construct`` (the builders' replacement for pydantic's ``model_construct``) gives records
   equal to ``model_construct``'s, with the same fields-set, and falls back to it.
-* SQLite round batches go to the driver's ``executemany``: the stored rows equal those of the
-  SQLAlchemy Core insert (same bind conversions), replays count 0 new rows, and driver
-  errors arrive wrapped as SQLAlchemy errors (the writer's outage logic depends on that).
+* The write path's insert (:func:`crashdb.ingest.tables.insert_rows`) stores the rows the
+  SQLAlchemy Core insert stores (same bind conversions), on both backends; replays count 0
+  new rows, and driver errors arrive wrapped as SQLAlchemy errors.
 """
 
 from __future__ import annotations
@@ -16,15 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import OperationalError
 
-import crashdb.ingest.store as write_module
 from crashdb import Database
-from crashdb.api import write_records
-from crashdb.db.reference import insert_ignoring_conflicts
-from crashdb.ingest import build_round
+from crashdb.ingest import build_round, write_records
 from crashdb.ingest.records import RoundRecord, SessionStartRecord, construct, round_uuid
+from crashdb.ingest.tables import ROUND_COLUMNS, ROUNDS, insert_rows, round_tuple
 from crashdb.ingest.validate import round_values
 
 
@@ -71,46 +69,36 @@ def test_construct_falls_back_for_missing_or_unknown_fields() -> None:
     assert "not_a_field" not in extra.__dict__
 
 
-def _core_insert(conn: Connection, rows: Any) -> int:
-    full = [{c: r.get(c) for c in write_module.ROUND_COLUMNS} for r in rows]
-    stmt = insert_ignoring_conflicts("sqlite", write_module.ROUNDS)
-    return len(conn.execute(stmt.returning(write_module.ROUNDS.c.id), full).all())
-
-
 def _dump(db: Database) -> list[tuple[Any, ...]]:
     with db.engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT * FROM crash_game_rounds ORDER BY id"
-        ).all()  # created_at / updated_at (last two columns) differ between the two databases
-    return [tuple(r)[:-2] for r in rows]
+        rows = conn.execute(
+            select(*(ROUNDS.c[c] for c in ROUND_COLUMNS)).order_by(ROUNDS.c.id)
+        ).all()
+    return [tuple(r) for r in rows]
 
 
-def test_sqlite_fast_path_stores_what_the_core_insert_stores(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_insert_stores_what_a_core_insert_stores(db: Database) -> None:
+    """The write path's driver-level insert (one rendered statement, the columns' own bind
+    processors) stores exactly the rows SQLAlchemy's Core insert stores, and a replay adds
+    nothing."""
     records = [build_round(**_kw(n)) for n in range(1, 41)]
-    fast_db = Database(f"sqlite:///{tmp_path / 'fast.sqlite3'}")
-    core_db = Database(f"sqlite:///{tmp_path / 'core.sqlite3'}")
-    try:
-        fast_db.init_db()
-        core_db.init_db()
-        first = write_records(fast_db, records[:30])
-        again = write_records(fast_db, records[20:])  # 10 replayed, 10 new
-        assert first.inserted["round"] == 30
-        assert again.inserted["round"] == 10
-        with monkeypatch.context() as m:
-            m.setattr(write_module, "_sqlite_round_rows", _core_insert)
-            write_records(core_db, records[:30])
-            write_records(core_db, records[20:])
-        fast, core = _dump(fast_db), _dump(core_db)
-        assert len(fast) == 40
-        assert fast == core  # JSON null metadata, REAL money, timestamp text, hex ids alike
-    finally:
-        fast_db.dispose()
-        core_db.dispose()
+    first = write_records(db, records[:30])
+    again = write_records(db, records[20:])  # 10 replayed, 10 new
+    assert first.inserted["round"] == 30
+    assert again.inserted["round"] == 10
+    fast = _dump(db)
+    with db.engine.begin() as conn:
+        conn.execute(delete(ROUNDS))
+        rows = [dict(zip(ROUND_COLUMNS, round_tuple(r, {}), strict=True)) for r in records]
+        conn.execute(insert(ROUNDS), rows)
+    core = _dump(db)
+    assert len(fast) == 40
+    assert fast == core  # JSON metadata, exact money, UTC timestamps, ids alike
 
 
-def test_sqlite_fast_path_errors_are_sqlalchemy_errors(tmp_path: Path) -> None:
+def test_driver_errors_are_sqlalchemy_errors(tmp_path: Path) -> None:
+    """The writer's outage logic reads SQLAlchemy's error classes: a locked SQLite database
+    reaches it as an OperationalError."""
     path = tmp_path / "locked.sqlite3"
     db = Database(f"sqlite:///{path}")
     db.init_db()
@@ -120,7 +108,7 @@ def test_sqlite_fast_path_errors_are_sqlalchemy_errors(tmp_path: Path) -> None:
         locker.execute("BEGIN EXCLUSIVE")
         with db.engine.connect() as conn, pytest.raises(OperationalError, match="locked"):
             conn.exec_driver_sql("PRAGMA busy_timeout = 0")
-            write_module._sqlite_round_rows(conn, [write_module._row(build_round(**_kw(2)))])
+            insert_rows(conn, ROUNDS, [round_tuple(build_round(**_kw(2)), {})])
     finally:
         locker.rollback()
         locker.close()

@@ -58,7 +58,7 @@ LONG = 60.0  # a flush interval no test waits for
 
 
 def spooled_segments(spool: Path) -> list[Path]:
-    return sorted(p for p in spool.glob("*/*.jsonl"))
+    return sorted(p for p in spool.glob("*/*.jsonl") if p.parent.name != DEAD_LETTER_DIR)
 
 
 def spooled_ids(spool: Path) -> list[uuid.UUID]:
@@ -482,7 +482,7 @@ def test_db_outage_spools_then_replays_in_order(
     with database_locked(db_url, backend):
         v1 = w.log_crash_round(**round_kw(2, stake="10.00"))
         assert w.flush(30)
-        v2 = w.log_crash_round(**round_kw(2, stake="99.00"))  # same round, logged again
+        v2 = w.log_crash_round(**round_kw(2, stake="99.00"))  # same key, other content
         rest = [w.log_crash_round(**round_kw(n)) for n in range(3, 21)]
         assert w.flush(30)
         assert w.stats.spooled_batches >= 2 and w.backlog >= 2
@@ -497,9 +497,15 @@ def test_db_outage_spools_then_replays_in_order(
             text("SELECT stake_value FROM crash_game_rounds WHERE round_number = 2")
         ).scalar_one()
         total = conn.execute(text("SELECT total_rounds FROM session_logs")).scalar_one()
-    assert Decimal(str(stake)) == Decimal("10.00")  # the first-logged version won
+    assert Decimal(str(stake)) == Decimal("10.00")  # the first-logged version is stored
     assert total == 20  # session totals counted every round exactly once
     assert before and rest and spooled_segments(spool) == []
+    # The conflicting re-log was not dropped silently: dead-lettered with its reason.
+    assert w.stats.conflicts == 1
+    (errors_file,) = (spool / DEAD_LETTER_DIR).glob("*.errors.json")
+    (error,) = json.loads(errors_file.read_text())
+    assert error["field"] == "key"
+    assert "round_number=2" in error["reason"] and "stake_value" in error["reason"]
 
 
 _CHILD = textwrap.dedent(

@@ -12,7 +12,8 @@
 * Every function validates first (:mod:`crashdb.ingest`): bad input raises
   :class:`crashdb.InvalidRecord` naming each bad field, and nothing is written.
 * ``log_crash_round`` returns the round's id, derived from (bot, session, round_number,
-  bet_slot): logging the same round again returns the same id and adds no row.
+  bet_slot): logging the same round again returns the same id and adds no row; logging the
+  same key with other content raises :class:`crashdb.ConflictingRecord`.
 * A round for a bot or session that is not registered yet registers it.
 * With ``CRASHDB_USE_WRITER=true`` the functions hand records to the process's
   :class:`crashdb.RoundWriter` (buffered group commits, spool when the database is down)
@@ -26,15 +27,14 @@ import os
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from typing import Any
 
 from crashdb.config import get_settings
 from crashdb.db.engine import Database, get_database
-from crashdb.exceptions import FieldError, InvalidRecord
-from crashdb.ingest import (
+from crashdb.ingest.columnar import RoundStream
+from crashdb.ingest.records import Record
+from crashdb.ingest.store import WriteResult, write_records
+from crashdb.ingest.validate import (
     build_error,
     build_multiplier,
     build_ocr,
@@ -44,25 +44,9 @@ from crashdb.ingest import (
     build_session_update,
     build_signal,
 )
-from crashdb.ingest.copy import copy_round_batch
-from crashdb.ingest.records import Record
-from crashdb.ingest.registry import WriteResult, register, run_write
-from crashdb.ingest.rules import BadValue, to_uuid
-from crashdb.ingest.store import COPY_THRESHOLD, write_round_rows
-from crashdb.ingest.store import write_records as _write_records
-from crashdb.ingest.tables import ROUNDS
-from crashdb.ingest.validate import (
-    RoundContext,
-    recent_round,
-    remember_round,
-    validate_round_rows,
-)
-
-if TYPE_CHECKING:
-    from crashdb.writer.round_writer import RoundWriter
+from crashdb.writer.round_writer import get_default_writer as _writer
 
 __all__ = [
-    "WriteResult",
     "create_session_log",
     "log_batch_rounds",
     "log_crash_round",
@@ -72,19 +56,7 @@ __all__ = [
     "log_round_outcome",
     "log_round_signal",
     "update_session_log",
-    "write_records",
 ]
-
-
-def write_records(db: Database, records: Sequence[Record]) -> WriteResult:
-    """Write validated records in one transaction, in order, idempotently.
-
-    Unknown bots and sessions are registered (``auto_registered``), rounds without a
-    strategy take the bot's. Raises SQLAlchemy's ``OperationalError`` / ``DBAPIError`` when
-    the database is unreachable (nothing is written), :class:`~crashdb.InvalidRecord` when
-    an analytics record names a round that does not exist.
-    """
-    return _write_records(db, records)
 
 
 # --------------------------------------------------------------------------- routing
@@ -123,25 +95,6 @@ def _use_writer() -> bool:
     return value
 
 
-def _writer() -> RoundWriter:
-    # ``crashdb.writer`` imports this module: bind it on first use. Not an import statement
-    # per call: one costs ~6 us in the bot loop.
-    writer_module = _writer_module or _bind_writer_module()
-    writer: RoundWriter = writer_module.get_default_writer()
-    return writer
-
-
-def _bind_writer_module() -> Any:
-    global _writer_module
-    import crashdb.writer.round_writer
-
-    _writer_module = crashdb.writer.round_writer
-    return _writer_module
-
-
-_writer_module: Any = None
-
-
 def _store(record: Record) -> WriteResult:
     return write_records(get_database(), [record])
 
@@ -169,45 +122,12 @@ def log_crash_round(**fields: Any) -> uuid.UUID:
     return record.id
 
 
-def _load_round_context(raw_id: Any) -> None:
-    """Put the round ``raw_id`` names into the builders' cache (from the database)."""
-    if raw_id is None:
-        return
-    try:
-        rid = to_uuid(raw_id)
-    except BadValue:
-        return  # the builder reports it
-    if recent_round(rid) is not None:
-        return
-    db = get_database()
-    c = ROUNDS.c
-    q = select(
-        c.id,
-        c.bot_id,
-        c.session_id,
-        c.round_number,
-        c.game_name,
-        c.platform_code,
-        c.strategy_name,
-        c.round_start_timestamp,
-        c.stake_value,
-        c.profit_loss,
-        c.round_outcome,
-    ).where(c.id == rid)
-    with db.engine.connect() as conn:
-        row = conn.execute(q).first()
-    if row is None:
-        raise InvalidRecord([FieldError("round_id", f"no round with id {rid}")], "analytics")
-    remember_round(RoundContext(*row))
-
-
 def log_round_multiplier_analytics(**fields: Any) -> uuid.UUID:
     """Analytics 1: a multiplier seen in a round (``round_id``, ``multiplier``, ``is_crash``,
     ``is_cashout``, ``is_max``, ``ocr_confidence``, ``data_quality_score``...). Bot, session,
     game and round number default from the round. One row per round and multiplier kind."""
     if _use_writer():
         return _writer().log_round_multiplier_analytics(**fields)
-    _load_round_context(fields.get("round_id"))
     record = build_multiplier(**fields)
     _store(record)
     return record.id
@@ -220,7 +140,6 @@ def log_round_signal(**fields: Any) -> uuid.UUID:
     ``actual_multiplier``, ``prediction_error``). One row per round and signal type."""
     if _use_writer():
         return _writer().log_round_signal(**fields)
-    _load_round_context(fields.get("round_id"))
     record = build_signal(**fields)
     _store(record)
     return record.id
@@ -230,10 +149,10 @@ def log_round_outcome(**fields: Any) -> uuid.UUID:
     """Analytics 3: the outcome of a bet (``outcome``, ``profit_loss``, ``roi_percent``
     (derived), ``bet_amount`` (default: the round's stake), ``winnings``, ``loss_amount``,
     ``target_multiplier``, ``actual_multiplier``, ``hit_target`` (derived), streaks,
-    ``outcome_category``, ``duration_seconds``, ``strategy_name``). One row per round."""
+    ``outcome_category``, ``duration_seconds``, ``strategy_name``). Outcome and profit
+    default to the round's. One row per round."""
     if _use_writer():
         return _writer().log_round_outcome(**fields)
-    _load_round_context(fields.get("round_id"))
     record = build_outcome(**fields)
     _store(record)
     return record.id
@@ -244,8 +163,6 @@ def log_error(**fields: Any) -> uuid.UUID:
     ``recovery_action``, ``severity``, ``bot_id``, ``session_id``, ``round_id``, ``context``."""
     if _use_writer():
         return _writer().log_error(**fields)
-    if fields.get("round_id") is not None:
-        _load_round_context(fields["round_id"])
     record = build_error(**fields)
     _store(record)
     return record.id
@@ -256,8 +173,6 @@ def log_ocr_validation(**fields: Any) -> uuid.UUID:
     ``validation_status``, ``expected_value``, ``ocr_engine``, ``bot_id``, ``round_id``..."""
     if _use_writer():
         return _writer().log_ocr_validation(**fields)
-    if fields.get("round_id") is not None:
-        _load_round_context(fields["round_id"])
     record = build_ocr(**fields)
     _store(record)
     return record.id
@@ -291,33 +206,15 @@ def log_batch_rounds(
 ) -> list[uuid.UUID]:
     """Log many rounds in one transaction (COPY on PostgreSQL); returns their ids in order.
 
-    All or nothing: every row is validated first and one bad row raises
+    All or nothing: every row is validated and one bad row raises
     :class:`~crashdb.InvalidRecord` naming each bad row and field, with nothing written.
-    Rows already stored (same bot, session, round_number, bet_slot) are skipped.
+    Rounds already stored with the same content (same bot, session, round_number, bet_slot)
+    are skipped; one stored with other content raises :class:`~crashdb.ConflictingRecord`
+    naming its row.
     """
     if db is None and _use_writer():
         return _writer().log_batch_rounds(rounds)
-    db = db or get_database()
     batch = rounds if isinstance(rounds, Sequence) else list(rounds)
-    if db.backend == "postgresql" and len(batch) >= COPY_THRESHOLD:
-        ids, _ = run_write(db, lambda conn: copy_round_batch(conn, batch))
-        return ids
-    rows = validate_round_rows(batch)
-    write_round_batch(db, rows)
-    return [r["id"] for r in rows]
-
-
-def write_round_batch(db: Database, rows: list[dict[str, Any]]) -> int:
-    """Write validated round rows in one transaction; returns how many were new."""
-    if not rows:
-        return 0
-
-    def work(conn: Connection) -> int:
-        strategies = register(conn, db.backend, rows, [], WriteResult())
-        if strategies:
-            for r in rows:
-                if r.get("strategy_name") is None:
-                    r["strategy_name"] = strategies.get(r["bot_id"])
-        return write_round_rows(conn, db.backend, rows)
-
-    return run_write(db, work)
+    stream = RoundStream(batch)
+    write_records(db or get_database(), stream)
+    return [r.id for r in stream.records]

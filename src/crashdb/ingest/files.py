@@ -28,10 +28,10 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from crashdb.db.engine import Database
-from crashdb.exceptions import FieldError, InvalidRecord
-from crashdb.ingest.copy import copy_round_batch
-from crashdb.ingest.registry import WriteResult, register, run_write
-from crashdb.ingest.store import COPY_THRESHOLD, write_round_rows
+from crashdb.exceptions import ConflictingRecord, FieldError, InvalidRecord
+from crashdb.ingest.columnar import RoundStream
+from crashdb.ingest.registry import run_write
+from crashdb.ingest.store import write_in
 from crashdb.ingest.validate import validate_round_rows
 
 __all__ = ["FORMATS", "ImportResult", "count_rows", "import_rounds", "read_chunks"]
@@ -77,13 +77,15 @@ def _plain_json(value: Any) -> Any:
     return value
 
 
-def _clean(row: dict[str, Any]) -> dict[str, Any]:
+def _clean(row: dict[str, Any], fmt: str) -> dict[str, Any]:
+    """A file row as round keywords. In CSV an empty cell is "not given" and ``metadata`` is
+    JSON text; Parquet carries ``metadata`` as JSON text too; JSON Lines values are as typed."""
     out = {}
     for k, v in row.items():
-        if v is None or v == "":
-            continue  # an empty CSV cell is "not given"
+        if v is None or (fmt == "csv" and v == ""):
+            continue
         if k in ("metadata", "round_metadata"):
-            if isinstance(v, str):
+            if isinstance(v, str) and fmt != "jsonl":
                 with contextlib.suppress(json.JSONDecodeError):  # else: "expected a dict"
                     v = json.loads(v)
             v = _plain_json(v)
@@ -97,7 +99,7 @@ def read_chunks(path: Path, fmt: str, chunk_size: int) -> Iterator[list[dict[str
         import pyarrow.parquet as pq
 
         for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
-            yield [_clean(r) for r in batch.to_pylist()]
+            yield [_clean(r, fmt) for r in batch.to_pylist()]
         return
     with path.open(newline="", encoding="utf-8") as f:
         rows: Iterator[dict[str, Any]]
@@ -107,7 +109,7 @@ def read_chunks(path: Path, fmt: str, chunk_size: int) -> Iterator[list[dict[str
             rows = (json.loads(line, parse_float=Decimal) for line in f if line.strip())
         chunk: list[dict[str, Any]] = []
         for row in rows:
-            chunk.append(_clean(row) if isinstance(row, dict) else row)
+            chunk.append(_clean(row, fmt) if isinstance(row, dict) else row)
             if len(chunk) >= chunk_size:
                 yield chunk
                 chunk = []
@@ -128,14 +130,9 @@ def count_rows(path: Path, fmt: str) -> int:
 
 def write_chunk(conn: Connection, backend: str, chunk: list[dict[str, Any]], first_row: int) -> int:
     """Validate and write one chunk inside ``conn``'s transaction; returns rows inserted."""
-    if backend == "postgresql" and len(chunk) >= COPY_THRESHOLD:
-        return copy_round_batch(conn, chunk, first_row)[1]
-    rows = validate_round_rows(chunk, first_row)
-    strategies = register(conn, backend, rows, [], WriteResult())
-    for r in rows:
-        if r.get("strategy_name") is None:
-            r["strategy_name"] = strategies.get(r["bot_id"])
-    return write_round_rows(conn, backend, rows)
+    return write_in(conn, backend, RoundStream(chunk, first_row, MAX_ERRORS)).inserted.get(
+        "round", 0
+    )
 
 
 def import_rounds(
@@ -175,6 +172,8 @@ def import_rounds(
             if not errors:
                 try:
                     res.inserted += write_chunk(conn, db.backend, chunk, first)
+                except ConflictingRecord:
+                    raise
                 except InvalidRecord as exc:
                     errors.extend(exc.errors)
             else:  # already failing: only validate, to report every bad row

@@ -1,9 +1,38 @@
-"""The record models behind :mod:`crashdb.ingest` (kinds, fields, JSON round trip)."""
+"""The typed records every entry point builds (:mod:`crashdb.ingest.validate`) and the write
+path stores (:mod:`crashdb.ingest.store`).
+
+Each kind of thing a bot logs has a pydantic model with a ``kind`` discriminator and its final
+primary key ``id``, computed client side, so ``log_crash_round`` can return the id before any
+database round trip and a replay lands on the same row:
+
+=====================  ====================  ==============================================
+record                 kind                  id
+=====================  ====================  ==============================================
+RoundRecord            ``"round"``           uuid5 of (bot, session, round_number, bet_slot)
+MultiplierRecord       ``"multiplier"``      uuid5 of (round_id, multiplier_kind)
+SignalRecord           ``"signal"``          uuid5 of (round_id, signal_type)
+OutcomeRecord          ``"outcome"``         uuid5 of round_id
+ErrorRecord            ``"error"``           uuid4 at build time
+OCRRecord              ``"ocr"``             uuid4 at build time
+SessionStartRecord     ``"session_start"``   uuid5 of (bot, session)
+SessionUpdateRecord    ``"session_update"``  uuid4 at build time
+=====================  ====================  ==============================================
+
+A record holds what the caller gave plus what can be derived from it alone (a round's profit,
+ROI and balance after). What depends on other rows is completed by the write path: analytics
+records that name a round take its bot, session, game, round number and time (and an outcome
+its result, stake and strategy); date and hour buckets are derived from the final time.
+``defaulted`` names the fields the builder filled with the time of the call: a re-log of the
+same key is not a conflict because of them.
+
+:func:`record_to_json` / :func:`record_from_json` round-trip a record exactly (the spool and
+HTTP format).
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from hashlib import sha1
 from typing import Annotated, Any, Literal, TypeVar, cast
@@ -58,6 +87,7 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: uuid.UUID
+    defaulted: frozenset[str] = frozenset()
 
 
 class RoundRecord(_Record):
@@ -119,8 +149,7 @@ class _AnalyticsRecord(_Record):
     session_id: str | None = None
     game_name: str | None = None
     platform_code: str | None = None
-    timestamp: UTCStamp
-    date_bucket: date
+    timestamp: UTCStamp | None = None
 
 
 class MultiplierRecord(_AnalyticsRecord):
@@ -161,8 +190,8 @@ class OutcomeRecord(_AnalyticsRecord):
 
     kind: Literal["outcome"] = "outcome"
     strategy_name: str | None = None
-    outcome: Literal["WIN", "LOSS", "SKIP", "ERROR"]
-    profit_loss: Decimal
+    outcome: Literal["WIN", "LOSS", "SKIP", "ERROR"] | None = None
+    profit_loss: Decimal | None = None
     roi_percent: Decimal | None = None
     bet_amount: Decimal | None = None
     winnings: Decimal | None = None
@@ -174,7 +203,6 @@ class OutcomeRecord(_AnalyticsRecord):
     loss_streak: int | None = None
     outcome_category: str | None = None
     duration_seconds: Decimal | None = None
-    hour_bucket: int = Field(ge=0, le=23)
 
 
 class _SupportRecord(_Record):
@@ -269,7 +297,7 @@ def record_from_json(data: dict[str, Any]) -> Record:
 # --------------------------------------------------------------------------- fast construction
 
 M = TypeVar("M", bound=_Record)
-_IMMUTABLE = (type(None), bool, int, str, Decimal)
+_IMMUTABLE = (type(None), bool, int, str, Decimal, frozenset)
 _MISSING: Any = object()
 # class -> (every field in declaration order with its default or _MISSING, required fields)
 _TEMPLATES: dict[type[_Record], tuple[dict[str, Any], frozenset[str]] | None] = {}

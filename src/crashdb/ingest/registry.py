@@ -6,7 +6,7 @@ import random
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ from crashdb.ingest.records import (
     OCRRecord,
     OutcomeRecord,
     Record,
+    RoundRecord,
     SessionStartRecord,
     SignalRecord,
 )
@@ -105,75 +106,68 @@ def run_write(db: Database, work: Callable[[Connection], T]) -> T:
 def register(
     conn: Connection,
     backend: str,
-    rounds: Sequence[dict[str, Any]],
-    records: Sequence[Record],
+    rounds: Iterable[RoundRecord],
+    records: Iterable[Record],
     result: WriteResult,
     known: Known | None = None,
+    *,
+    lock_sessions: bool = False,
 ) -> dict[str, str | None]:
-    """Register unknown bots and sessions named by ``rounds`` (column dicts) and ``records``;
-    returns ``{bot_id: registered strategy}`` for the bots of rounds without a strategy.
+    """Register the unknown bots and sessions that ``rounds`` and ``records`` name; returns
+    ``{bot_id: registered strategy}`` for the bots of rounds without a strategy.
 
+    A bot or session is registered from the first record that names it (``auto_registered``).
     ``known`` (a per-database cache) skips the statements for bots and sessions this process
-    already registered or saw registered."""
+    already registered or saw registered. ``lock_sessions`` (PostgreSQL) locks the rounds'
+    sessions in sorted order before any round is written: the session-totals trigger sorts
+    its locks only within one statement, so a transaction that writes rounds in several
+    statements must take them up front, or two writers could deadlock."""
     bots: dict[str, dict[str, Any]] = {}
     sessions: dict[tuple[str, str], dict[str, Any]] = {}
     need_strategy: set[str] = set()
-    round_sessions = {(r["bot_id"], r["session_id"]) for r in rounds}
     for r in rounds:
-        bot, sid = r["bot_id"], r["session_id"]
-        if r.get("strategy_name") is None:
+        bot, sid = r.bot_id, r.session_id
+        if r.strategy_name is None:
             need_strategy.add(bot)
-        if bot not in bots:
-            bots[bot] = {
-                "bot_id": bot,
-                "session_id": sid,
-                "game_name": r["game_name"],
-                "platform_code": r.get("platform_code"),
-                "strategy_name": r.get("strategy_name"),
-            }
-        if (bot, sid) not in sessions:
-            sessions[(bot, sid)] = {
-                "bot_id": bot,
-                "session_id": sid,
-                "game_name": r["game_name"],
-                "platform_code": r.get("platform_code"),
-                "strategy_name": r.get("strategy_name"),
-                "initial_balance": r.get("running_balance_before"),
-                "current_balance": r.get("running_balance_before"),
-                "start_timestamp": r["round_start_timestamp"],
-            }
+        if (bot, sid) in sessions:
+            continue
+        sessions[(bot, sid)] = {
+            "bot_id": bot,
+            "session_id": sid,
+            "game_name": r.game_name,
+            "platform_code": r.platform_code,
+            "strategy_name": r.strategy_name,
+            "initial_balance": r.running_balance_before,
+            "current_balance": r.running_balance_before,
+            "start_timestamp": r.round_start_timestamp,
+        }
+        bots.setdefault(bot, _bot_row(bot, sid, r.game_name, r.platform_code, r.strategy_name))
+    round_sessions = list(sessions)
     for rec in records:
         if isinstance(rec, SessionStartRecord):
             bots.setdefault(
                 rec.bot_id,
-                {
-                    "bot_id": rec.bot_id,
-                    "session_id": rec.session_id,
-                    "game_name": rec.game_name,
-                    "platform_code": rec.platform_code,
-                    "strategy_name": rec.strategy_name,
-                },
+                _bot_row(
+                    rec.bot_id, rec.session_id, rec.game_name, rec.platform_code, rec.strategy_name
+                ),
             )
         elif isinstance(rec, (*_ANALYTICS, ErrorRecord, OCRRecord)) and rec.bot_id is not None:
+            strategy = getattr(rec, "strategy_name", None)
+            game = getattr(rec, "game_name", None)
+            platform = getattr(rec, "platform_code", None)
             bots.setdefault(
-                rec.bot_id,
-                {
-                    "bot_id": rec.bot_id,
-                    "session_id": rec.session_id,
-                    "game_name": getattr(rec, "game_name", None),
-                    "platform_code": getattr(rec, "platform_code", None),
-                    "strategy_name": getattr(rec, "strategy_name", None),
-                },
+                rec.bot_id, _bot_row(rec.bot_id, rec.session_id, game, platform, strategy)
             )
-            if rec.session_id is not None and isinstance(rec, _ANALYTICS):
+            # a record with a round belongs to that round's (registered) session
+            if rec.session_id is not None and rec.round_id is None and isinstance(rec, _ANALYTICS):
                 sessions.setdefault(
                     (rec.bot_id, rec.session_id),
                     {
                         "bot_id": rec.bot_id,
                         "session_id": rec.session_id,
-                        "game_name": rec.game_name,
-                        "platform_code": rec.platform_code,
-                        "strategy_name": getattr(rec, "strategy_name", None),
+                        "game_name": game,
+                        "platform_code": platform,
+                        "strategy_name": strategy,
                         "initial_balance": None,
                         "current_balance": None,
                         "start_timestamp": rec.timestamp,
@@ -209,12 +203,7 @@ def register(
         known.bots.update(bots)
         known.sessions.update(sessions)
         known.strategies.update(strategies)
-    if backend == "postgresql" and round_sessions:
-        # Lock every session this transaction will touch, in sorted order, up front. The
-        # totals trigger (FOR NO KEY UPDATE since migration 0003) sorts only within one
-        # statement, and a transaction here may run several round statements (COPY chunks,
-        # executemany = one INSERT per row): two writers could otherwise lock sessions A and
-        # B in opposite orders across statements and deadlock.
+    if backend == "postgresql" and lock_sessions and len(round_sessions) > 1:
         pair = tuple_(SESSIONS.c.bot_id, SESSIONS.c.session_id)
         conn.execute(
             select(SESSIONS.c.id)
@@ -223,3 +212,15 @@ def register(
             .with_for_update()
         )
     return strategies
+
+
+def _bot_row(
+    bot: str, session: str | None, game: str | None, platform: str | None, strategy: str | None
+) -> dict[str, Any]:
+    return {
+        "bot_id": bot,
+        "session_id": session,
+        "game_name": game,
+        "platform_code": platform,
+        "strategy_name": strategy,
+    }

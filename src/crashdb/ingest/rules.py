@@ -1,9 +1,12 @@
-"""Field converters for incoming records, derived from the ORM columns.
+"""The one rule table: what every column of every table crashdb writes accepts.
 
-Every converter takes a raw value (as a bot passes it: Decimal, int, float, str, ...) and
-returns the value crashdb stores, or raises :class:`BadValue` with a reason a human can act
-on. Limits come from the columns themselves (string lengths, numeric precision and scale), so
-the models stay the one place where sizes are defined.
+Each column has one :class:`Rule`, derived from its ORM type (precision, scale, length, integer
+width) plus the bounds the type does not carry (non-negative money, multipliers >= 1.00,
+scores in [0, 1], which the models' CHECK constraints say too). Every entry point uses these
+rules and nothing else: the row-by-row builders (:mod:`crashdb.ingest.validate`) call
+:meth:`Rule.convert` on one value, the columnar path (:mod:`crashdb.ingest.columnar`) calls
+:meth:`Rule.check_column` on a whole column, and derived values (profit, ROI, balance after)
+go through :meth:`Rule.check_derived`.
 
 Number policy:
 
@@ -13,43 +16,223 @@ Number policy:
   rounded half-even to the column's scale (a float score of 0.95231 becomes 0.9523);
 * floats are converted through ``str(x)`` (``0.95`` becomes ``Decimal("0.95")``, not the
   binary expansion); NaN and infinity are refused everywhere.
+
+Text policy: text must be encodable as UTF-8 (no lone surrogates) and free of NUL characters
+(PostgreSQL stores neither), and fit the column. Identifiers (bot, session, game, platform,
+strategy, signal type...) must also be non-blank, without surrounding whitespace and without
+control characters. JSON must be a dict (or a list, where the column says so) of JSON values with
+string keys, at most :data:`JSON_MAX_DEPTH` deep and :data:`JSON_MAX_BYTES` long as UTF-8 text.
+Timestamps must be timezone-aware and between :data:`EARLIEST` and :data:`LATEST`.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import reprlib
+import unicodedata
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Boolean, Column, Date, Integer, String, Table, Uuid
-from sqlalchemy.types import BigInteger, SmallInteger
+from sqlalchemy import Boolean, Column, Date, String, Table, Uuid
+from sqlalchemy.types import BigInteger, Integer, SmallInteger
 
 from crashdb.db.types import ExactDecimal, UTCDateTime, quantizer
 
 __all__ = [
-    "INT_MAX",
-    "MULTIPLIER_MIN",
+    "EARLIEST",
+    "JSON_MAX_BYTES",
+    "JSON_MAX_DEPTH",
+    "LATEST",
     "BadValue",
-    "Converter",
-    "converters_for",
-    "to_bool",
+    "Rule",
+    "Slow",
+    "roi_percent",
+    "rules_for",
+    "show_value",
     "to_datetime",
-    "to_decimal",
-    "to_json_object",
     "to_uuid",
 ]
 
-MULTIPLIER_MIN = Decimal("1.00")
+JSON_MAX_DEPTH = 32
+JSON_MAX_BYTES = 64 * 1024
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+_NUMBER_TEXT_MAX = 64  # characters of a number given as text
+_SHOW = 40  # characters of a bad value echoed in an error
 
-Converter = Callable[[Any], Any]
+RuleKind = Literal["decimal", "int", "text", "bool", "datetime", "date", "uuid", "json"]
 
 
 class BadValue(ValueError):
     """A value that cannot be stored; ``str(exc)`` is the reason."""
+
+
+class Slow(Exception):
+    """The columnar path cannot prove a column valid: validate row by row instead."""
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist = 2, 3, 3
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = _SHOW
+
+
+def show_value(value: Any) -> str:
+    """A short, printable rendering of a bad value for an error message (never fails: deep,
+    huge or odd values are abbreviated)."""
+    try:
+        text = _REPR.repr(value)
+    except Exception:
+        text = f"<a {type(value).__name__}>"
+    return text if len(text) <= _SHOW else text[: _SHOW - 3] + "..."
+
+
+def _num(d: Decimal) -> str:
+    """A number for an error message, shortened when it has many digits."""
+    text = str(d)
+    return text if len(text) <= _SHOW else f"{d:.6e}"
+
+
+# --------------------------------------------------------------------------- the bounds table
+
+MULTIPLIER_MIN = Decimal("1.00")
+# Money that can never be negative (the models' CHECK constraints say the same).
+_NON_NEGATIVE_MONEY = frozenset(
+    {
+        "stake_value",
+        "bet_amount",
+        "base_stake",
+        "max_stake",
+        "min_stake",
+        "initial_balance",
+        "final_balance",
+        "current_balance",
+        "running_balance_before",
+        "running_balance_after",
+        "payout_amount",
+        "fee_amount",
+        "winnings",
+        "loss_amount",
+    }
+)
+# Multipliers as OCR read them: stored as read (a misread can be below 1.00).
+_FREE_MULTIPLIERS = frozenset({"cleaned_value", "expected_value"})
+_NON_NEGATIVE_INT = frozenset(
+    {
+        "round_number",
+        "last_round_number",
+        "retry_count",
+        "round_duration_ms",
+        "detection_latency_ms",
+        "processing_time_ms",
+        "time_to_crash_ms",
+        "similar_rounds",
+        "win_streak",
+        "loss_streak",
+        "strategy_step",
+        "total_rounds",
+        "total_wins",
+        "total_losses",
+    }
+)
+_INT_MIN = {"bet_slot": 1}
+_INT_MAX = {"hour_bucket": 23}
+# Names, not prose: non-blank, no surrounding whitespace, no control characters.
+_IDENTIFIERS = frozenset(
+    {
+        "bot_id",
+        "session_id",
+        "game_name",
+        "platform_code",
+        "round_external_id",
+        "strategy_name",
+        "signal_type",
+        "multiplier_kind",
+        "error_type",
+        "validation_status",
+        "severity",
+        "status",
+        "currency",
+        "outcome",
+        "round_outcome",
+    }
+)
+_JSON_LISTS = frozenset({"feature_vector"})  # JSON columns that may hold a list
+_INT_BITS: tuple[tuple[type, int], ...] = ((SmallInteger, 15), (BigInteger, 63), (Integer, 31))
+
+
+# --------------------------------------------------------------------------- the rule
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What one column accepts. Build with :func:`rules_for`; see the module doc."""
+
+    name: str
+    kind: RuleKind
+    precision: int = 0
+    scale: int = 0
+    exact: bool = True
+    minimum: Decimal | int | None = None
+    maximum: Decimal | int | None = None
+    length: int | None = None
+    identifier: bool = False
+    allow_list: bool = False
+
+    # ------------------------------------------------------------------ one value
+
+    def convert(self, value: Any) -> Any:
+        """The value as stored (Decimal, int, str, ...) or :class:`BadValue` with the reason."""
+        return _CONVERTERS[self.kind](self, value)
+
+    def check_derived(self, value: Decimal) -> Decimal:
+        """A value crashdb derived (profit, ROI, balance after): rounded half-even to the
+        column's scale, then held to the column's range and bounds."""
+        what = f"the derived value {_num(value)}"
+        rounded = self._round(value, what)
+        self._check_bounds(rounded, what)
+        return rounded
+
+    def _round(self, d: Decimal, what: str) -> Decimal:
+        """``d`` rounded half-even to the scale, after checking it fits the precision."""
+        limit = Decimal(10) ** (self.precision - self.scale)
+        if abs(d) >= limit:
+            raise BadValue(
+                f"{what} is out of range: the column holds less than {limit} in magnitude"
+            )
+        try:
+            return d.quantize(quantizer(self.scale), rounding=ROUND_HALF_EVEN)
+        except InvalidOperation:  # pragma: no cover - excluded by the range check
+            raise BadValue(f"{what} cannot be rounded to {self.scale} places") from None
+
+    def _check_bounds(self, d: Decimal, what: str) -> None:
+        limit = Decimal(10) ** (self.precision - self.scale)
+        if abs(d) >= limit:
+            raise BadValue(
+                f"{what} is out of range: the column holds less than {limit} in magnitude"
+            )
+        if self.minimum is not None and d < self.minimum:
+            raise BadValue(f"must be >= {self.minimum}, got {d}")
+        if self.maximum is not None and d > self.maximum:
+            raise BadValue(f"must be <= {self.maximum}, got {d}")
+
+    # ------------------------------------------------------------------ a whole column
+
+    def check_column(self, values: list[Any]) -> list[Any]:
+        """The stored values of a whole column, for values of the plain types a bot passes.
+
+        Raises :class:`Slow` (never a wrong answer) when a value is of another type or breaks
+        the rule; the caller then validates row by row, which names the bad rows. For every
+        input it accepts, the result equals ``[convert(v) for v in values]`` (None kept).
+        """
+        return _COLUMN_CHECKERS[self.kind](self, values)
+
+
+# --------------------------------------------------------------------------- converters
 
 
 def to_decimal(value: Any) -> Decimal:
@@ -63,10 +246,13 @@ def to_decimal(value: Any) -> Decimal:
     elif isinstance(value, float):
         d = Decimal(str(value))
     elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > _NUMBER_TEXT_MAX:
+            raise BadValue(f"not a number: text of {len(text)} characters")
         try:
-            d = Decimal(value.strip())
-        except InvalidOperation:
-            raise BadValue(f"not a number: {value[:40]!r}") from None
+            d = Decimal(text)
+        except (InvalidOperation, ValueError):
+            raise BadValue(f"not a number: {show_value(value)}") from None
     else:
         raise BadValue(f"expected a number, got {type(value).__name__}")
     if not d.is_finite():
@@ -74,70 +260,88 @@ def to_decimal(value: Any) -> Decimal:
     return d
 
 
-def _decimal_converter(
-    precision: int, scale: int, *, exact: bool, minimum: Decimal | None, maximum: Decimal | None
-) -> Converter:
-    q = quantizer(scale)
-    limit = Decimal(10) ** (precision - scale)
-    what = {2: "multiplier", 4: "money"}.get(scale, "value")
-
-    def convert(value: Any) -> Decimal:
-        d = to_decimal(value)
-        if abs(d) >= limit:
-            raise BadValue(f"out of range: the column holds less than {limit} in magnitude")
-        r = d.quantize(q, rounding=ROUND_HALF_EVEN)
-        if exact and r != d:
-            raise BadValue(
-                f"has more than {scale} decimal places (the {what} column holds {scale}): {d}"
-            )
-        if minimum is not None and r < minimum:
-            raise BadValue(f"must be >= {minimum}, got {d}")
-        if maximum is not None and r > maximum:
-            raise BadValue(f"must be <= {maximum}, got {d}")
-        return r
-
-    return convert
+def _convert_decimal(rule: Rule, value: Any) -> Decimal:
+    d = to_decimal(value)
+    r = rule._round(d, _num(d))
+    if rule.exact and r != d:
+        what = {2: "multiplier", 4: "money"}.get(rule.scale, "value")
+        raise BadValue(
+            f"has more than {rule.scale} decimal places (the {what} column holds {rule.scale}): {d}"
+        )
+    rule._check_bounds(r, _num(d))
+    return r
 
 
-def _string_converter(length: int | None) -> Converter:
-    def convert(value: Any) -> str:
-        if isinstance(value, str):
-            s = value
-        elif isinstance(value, int) and not isinstance(value, bool):
-            s = str(value)
-        else:
-            raise BadValue(f"expected a string, got {type(value).__name__}")
-        if length is not None and len(s) > length:
-            raise BadValue(f"longer than the column's {length} characters (got {len(s)})")
-        if "\x00" in s:
-            raise BadValue("contains a NUL character")
-        return s
-
-    return convert
+_INT_TEXT = re.compile(r"[+-]?[0-9]{1,19}")
 
 
-def _int_converter(lo: int, hi: int) -> Converter:
-    def convert(value: Any) -> int:
-        if isinstance(value, bool):
-            raise BadValue("expected an integer, got a bool")
-        if isinstance(value, int):
-            n = value
-        elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-            n = int(value.strip())
-        else:
-            raise BadValue(f"expected an integer, got {type(value).__name__} {value!r}")
-        if not lo <= n <= hi:
-            raise BadValue(f"must be between {lo} and {hi}, got {n}")
-        return n
+def _convert_int(rule: Rule, value: Any) -> int:
+    if isinstance(value, bool):
+        raise BadValue("expected an integer, got a bool")
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
+        n = int(value.strip())
+    else:
+        raise BadValue(f"expected an integer, got {type(value).__name__} {show_value(value)}")
+    lo, hi = rule.minimum, rule.maximum
+    assert isinstance(lo, int) and isinstance(hi, int)
+    if not lo <= n <= hi:
+        shown = (
+            str(n) if abs(n) < 10**30 else f"an integer of about {n.bit_length() * 3 // 10} digits"
+        )
+        raise BadValue(f"must be between {lo} and {hi}, got {shown}")
+    return n
 
-    return convert
+
+def _unencodable(s: str) -> int | None:
+    """The position of the first character UTF-8 cannot encode (a lone surrogate), if any."""
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
+
+
+def check_text(s: str) -> None:
+    """Text PostgreSQL and SQLite store exactly: UTF-8 encodable, no NUL character."""
+    at = _unencodable(s)
+    if at is not None:
+        raise BadValue(f"cannot be encoded as UTF-8 (a lone surrogate {s[at]!r} at position {at})")
+    if "\x00" in s:
+        raise BadValue("contains a NUL character")
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def _convert_text(rule: Rule, value: Any) -> str:
+    if isinstance(value, str):
+        s = value
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() < 1024:
+        s = str(value)
+    else:
+        raise BadValue(f"expected a string, got {type(value).__name__}")
+    if rule.length is not None and len(s) > rule.length:
+        raise BadValue(f"longer than the column's {rule.length} characters (got {len(s)})")
+    check_text(s)
+    if rule.identifier:
+        if not s.strip():
+            raise BadValue("must not be blank")
+        if s != s.strip():
+            raise BadValue(f"has leading or trailing whitespace: {show_value(s)}")
+        bad = next((ch for ch in s if _is_control(ch)), None)
+        if bad is not None:
+            raise BadValue(f"contains a control character {bad!r}")
+    return s
 
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 
 
-def to_bool(value: Any) -> bool:
+def _convert_bool(rule: Rule, value: Any) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and value in (0, 1):
@@ -148,24 +352,48 @@ def to_bool(value: Any) -> bool:
             return True
         if s in _FALSE:
             return False
-    raise BadValue(f"expected true or false, got {value!r}")
+    raise BadValue(f"expected true or false, got {show_value(value)}")
 
 
 def to_datetime(value: Any) -> datetime:
-    """A timezone-aware datetime (or ISO 8601 text with an offset), returned in UTC."""
+    """A timezone-aware datetime (or ISO 8601 text with an offset) between :data:`EARLIEST`
+    and :data:`LATEST`, returned in UTC."""
     if isinstance(value, str):
+        text = value.strip()
         try:
-            value = datetime.fromisoformat(value.strip())
+            value = datetime.fromisoformat(text) if len(text) <= _NUMBER_TEXT_MAX else None
         except ValueError:
-            raise BadValue(f"not an ISO 8601 timestamp: {value[:40]!r}") from None
+            value = None
+        if value is None:
+            raise BadValue(f"not an ISO 8601 timestamp: {show_value(text)}")
     if not isinstance(value, datetime):
         raise BadValue(f"expected a timezone-aware datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
+    try:
+        offset = value.utcoffset()
+    except (ValueError, TypeError, OverflowError):
+        offset = None
+    if value.tzinfo is None or offset is None:
         raise BadValue("naive datetime: pass a timezone-aware datetime (e.g. datetime.now(UTC))")
-    return value.astimezone(UTC)
+    try:
+        moment = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise BadValue(f"out of range: {value.isoformat()}") from None
+    if not EARLIEST <= moment < LATEST:
+        raise BadValue(
+            f"out of range: {moment.isoformat()} is not between {EARLIEST.year} and {LATEST.year}"
+        )
+    return moment if type(moment) is datetime else _plain_datetime(moment)
 
 
-def to_date(value: Any) -> date:
+def _plain_datetime(d: datetime) -> datetime:
+    return datetime(d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond, tzinfo=UTC)
+
+
+def _convert_datetime(rule: Rule, value: Any) -> datetime:
+    return to_datetime(value)
+
+
+def _convert_date(rule: Rule, value: Any) -> date:
     if isinstance(value, datetime):
         return to_datetime(value).date()
     if isinstance(value, date):
@@ -175,118 +403,262 @@ def to_date(value: Any) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise BadValue(f"expected a date, got {value!r}")
+    raise BadValue(f"expected a date, got {show_value(value)}")
 
 
 def to_uuid(value: Any) -> uuid.UUID:
     if isinstance(value, uuid.UUID):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= _NUMBER_TEXT_MAX:
         try:
             return uuid.UUID(value.strip())
         except ValueError:
             pass
-    raise BadValue(f"expected a UUID (the id log_crash_round returned), got {value!r}")
+    raise BadValue(f"expected a UUID (the id log_crash_round returned), got {show_value(value)}")
 
 
-# A NUL character as JSON text writes it: ``\u0000`` after an even run of backslashes (an escaped
-# backslash followed by "u0000" is six ordinary characters, which PostgreSQL stores).
-_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+def _convert_uuid(rule: Rule, value: Any) -> uuid.UUID:
+    return to_uuid(value)
 
 
-def has_nul(json_text: str) -> bool:
-    """True when JSON text (from json.dumps) holds a NUL character, which jsonb cannot store."""
-    return "\\u0000" in json_text and _NUL_ESCAPE.search(json_text) is not None
+def _json_check(value: Any) -> None:
+    """Walk a JSON value iteratively (no recursion): key types, depth, text, numbers."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            if depth > JSON_MAX_DEPTH:
+                raise BadValue(f"nested deeper than {JSON_MAX_DEPTH} levels")
+            for k, v in node.items():
+                if not isinstance(k, str):
+                    raise BadValue(f"JSON object keys must be strings, got {type(k).__name__}")
+                check_text(k)
+                stack.append((v, depth + 1))
+        elif isinstance(node, (list, tuple)):
+            if depth > JSON_MAX_DEPTH:
+                raise BadValue(f"nested deeper than {JSON_MAX_DEPTH} levels")
+            stack.extend((v, depth + 1) for v in node)
+        elif isinstance(node, str):
+            check_text(node)
+        elif node is None or isinstance(node, (bool, int, float)):
+            continue
+        else:
+            raise BadValue(f"not JSON-serializable: a {type(node).__name__}")
 
 
-def to_json_object(value: Any, *, allow_list: bool = False) -> Any:
-    """A JSON-serializable dict (or list), normalized through a JSON round trip."""
-    allowed: tuple[type, ...] = (dict, list, tuple) if allow_list else (dict,)
+def _convert_json(rule: Rule, value: Any) -> Any:
+    """A JSON dict (or list), normalized through a JSON round trip."""
+    allowed: tuple[type, ...] = (dict, list, tuple) if rule.allow_list else (dict,)
     if not isinstance(value, allowed):
-        want = "a dict or a list" if allow_list else "a dict"
+        want = "a dict or a list" if rule.allow_list else "a dict"
         raise BadValue(f"expected {want} of JSON values, got {type(value).__name__}")
+    _json_check(value)
     try:
-        text = json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise BadValue(f"not JSON-serializable: {exc}") from None
-    if has_nul(text):
-        raise BadValue("not storable: contains a NUL character")
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise BadValue(f"not JSON-serializable: {str(exc)[:80]}") from None
+    size = len(text.encode("utf-8"))
+    if size > JSON_MAX_BYTES:
+        raise BadValue(f"larger than {JSON_MAX_BYTES} bytes as JSON ({size} bytes)")
     return json.loads(text)
 
 
-# Which columns have lower bounds beyond their type.
-_NON_NEGATIVE_MONEY = frozenset(
-    {
-        "stake_value",
-        "bet_amount",
-        "base_stake",
-        "max_stake",
-        "initial_balance",
-        "final_balance",
-        "running_balance_before",
-        "running_balance_after",
-        "payout_amount",
-        "fee_amount",
-        "winnings",
-        "loss_amount",
-    }
-)
-_FREE_MULTIPLIERS = frozenset({"cleaned_value", "expected_value"})  # OCR readings: unchecked
-_NON_NEGATIVE_INT = frozenset(
-    {
-        "round_number",
-        "retry_count",
-        "round_duration_ms",
-        "detection_latency_ms",
-        "processing_time_ms",
-        "time_to_crash_ms",
-        "similar_rounds",
-        "win_streak",
-        "loss_streak",
-        "strategy_step",
-    }
-)
-# Per-column upper bounds tighter than the column type's (none at present: round_number and
-# session_logs.last_round_number are both BIGINT since migration 0003).
-INT_MAX: dict[str, int] = {}
-_INT_RANGES: list[tuple[type, int]] = [(SmallInteger, 15), (BigInteger, 63), (Integer, 31)]
+_CONVERTERS: dict[str, Callable[[Rule, Any], Any]] = {
+    "decimal": _convert_decimal,
+    "int": _convert_int,
+    "text": _convert_text,
+    "bool": _convert_bool,
+    "datetime": _convert_datetime,
+    "date": _convert_date,
+    "uuid": _convert_uuid,
+    "json": _convert_json,
+}
 
 
-def converter_for(column: Column[Any]) -> Converter:
-    """The converter for one column, from its type and name."""
+# --------------------------------------------------------------------------- column checkers
+
+_NONE = type(None)
+_JSON_ENCODE = json.JSONEncoder(allow_nan=False, ensure_ascii=False).encode
+
+
+def _present(values: list[Any], allowed: type) -> list[Any]:
+    """The non-None values; Slow unless all are exactly of type ``allowed``."""
+    types = set(map(type, values))
+    if not types <= {allowed, _NONE}:
+        raise Slow
+    return values if _NONE not in types else [x for x in values if x is not None]
+
+
+def _to_decimal_fast(x: Any) -> Decimal:
+    t = type(x)
+    if t is Decimal:
+        return x  # type: ignore[no-any-return]
+    if t is float:
+        return Decimal(str(x))
+    if t is int:
+        return Decimal(x)
+    raise Slow
+
+
+def _column_decimal(rule: Rule, values: list[Any]) -> list[Any]:
+    types = set(map(type, values))
+    if types <= {Decimal, _NONE}:
+        vals = values if _NONE not in types else [x for x in values if x is not None]
+    else:
+        vals = [_to_decimal_fast(x) for x in values if x is not None]
+    if not vals:
+        return values
+    if not all(map(Decimal.is_finite, vals)):
+        raise Slow
+    limit = Decimal(10) ** (rule.precision - rule.scale)
+    if max(vals) >= limit or min(vals) <= -limit:
+        raise Slow
+    q = quantizer(rule.scale)
+    rounded = [x.quantize(q, rounding=ROUND_HALF_EVEN) for x in vals]
+    if rule.exact and rounded != vals:
+        raise Slow
+    if rule.minimum is not None and min(rounded) < rule.minimum:
+        raise Slow
+    if rule.maximum is not None and max(rounded) > rule.maximum:
+        raise Slow
+    if len(rounded) == len(values):
+        return rounded
+    it = iter(rounded)
+    return [None if x is None else next(it) for x in values]
+
+
+def _column_int(rule: Rule, values: list[Any]) -> list[Any]:
+    vals = _present(values, int)
+    lo, hi = rule.minimum, rule.maximum
+    assert isinstance(lo, int) and isinstance(hi, int)
+    if vals and (min(vals) < lo or max(vals) > hi):
+        raise Slow
+    return values
+
+
+_PLAIN_IDENTIFIER = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+
+
+def _column_text(rule: Rule, values: list[Any]) -> list[Any]:
+    vals = _present(values, str)
+    if not vals:
+        return values
+    if rule.length is not None and max(map(len, vals)) > rule.length:
+        raise Slow
+    if rule.identifier:
+        # printable ASCII without surrounding spaces: provably fine; anything else row by row
+        match = _PLAIN_IDENTIFIER.fullmatch
+        for s in set(vals):
+            if match(s) is None:
+                raise Slow
+        return values
+    joined = "".join(vals)
+    if "\x00" in joined or _unencodable(joined) is not None:
+        raise Slow
+    return values
+
+
+def _column_bool(rule: Rule, values: list[Any]) -> list[Any]:
+    if not all(x is None or type(x) is bool for x in values):
+        raise Slow
+    return values
+
+
+def _column_datetime(rule: Rule, values: list[Any]) -> list[Any]:
+    out: list[datetime | None] = []
+    append = out.append
+    for x in values:
+        if x is None:
+            append(None)
+            continue
+        if type(x) is not datetime or x.tzinfo is None:
+            raise Slow
+        moment = x if x.tzinfo is UTC else x.astimezone(UTC)
+        if not EARLIEST <= moment < LATEST:
+            raise Slow
+        append(moment)
+    return out
+
+
+def _column_not_columnar(rule: Rule, values: list[Any]) -> list[Any]:
+    if any(x is not None for x in values):
+        raise Slow
+    return values
+
+
+def _column_json(rule: Rule, values: list[Any]) -> list[Any]:
+    """Dicts of plain JSON values, checked and normalized like :func:`_convert_json`."""
+    out: list[Any] = []
+    for x in values:
+        if x is None:
+            out.append(None)
+            continue
+        if type(x) is not dict:
+            raise Slow
+        try:
+            out.append(_convert_json(rule, x))
+        except BadValue:
+            raise Slow from None
+    return out
+
+
+_COLUMN_CHECKERS: dict[str, Callable[[Rule, list[Any]], list[Any]]] = {
+    "decimal": _column_decimal,
+    "int": _column_int,
+    "text": _column_text,
+    "bool": _column_bool,
+    "datetime": _column_datetime,
+    "date": _column_not_columnar,
+    "uuid": _column_not_columnar,
+    "json": _column_json,
+}
+
+
+# --------------------------------------------------------------------------- rules from columns
+
+
+def rule_for(column: Column[Any]) -> Rule:
+    """The rule of one column, from its type and the bounds table above."""
     t = column.type
     name = column.name
     if isinstance(t, ExactDecimal):
         if t.scale == 2:  # multipliers
             minimum = None if name in _FREE_MULTIPLIERS else MULTIPLIER_MIN
-            return _decimal_converter(t.precision, 2, exact=True, minimum=minimum, maximum=None)
+            return Rule(name, "decimal", t.precision, 2, exact=True, minimum=minimum)
         if t.precision == 5:  # confidences and scores
-            return _decimal_converter(5, 4, exact=False, minimum=Decimal(0), maximum=Decimal(1))
+            return Rule(name, "decimal", 5, 4, exact=False, minimum=Decimal(0), maximum=Decimal(1))
         if t.precision == 18:  # money
             minimum = Decimal(0) if name in _NON_NEGATIVE_MONEY else None
-            return _decimal_converter(18, 4, exact=True, minimum=minimum, maximum=None)
-        return _decimal_converter(t.precision, t.scale, exact=False, minimum=None, maximum=None)
+            return Rule(name, "decimal", 18, 4, exact=True, minimum=minimum)
+        return Rule(name, "decimal", t.precision, t.scale, exact=False)
     if isinstance(t, UTCDateTime):
-        return to_datetime
+        return Rule(name, "datetime")
     if isinstance(t, Boolean):
-        return to_bool
+        return Rule(name, "bool")
     if isinstance(t, Uuid):
-        return to_uuid
+        return Rule(name, "uuid")
     if isinstance(t, Date):
-        return to_date
-    for int_type, bits in _INT_RANGES:
+        return Rule(name, "date")
+    for int_type, bits in _INT_BITS:
         if isinstance(t, int_type):
-            lo = 0 if name in _NON_NEGATIVE_INT else -(2**bits)
-            if name == "bet_slot":
-                lo = 1
-            return _int_converter(lo, INT_MAX.get(name, 2**bits - 1))
+            lo = _INT_MIN.get(name, 0 if name in _NON_NEGATIVE_INT else -(2**bits))
+            return Rule(name, "int", minimum=lo, maximum=_INT_MAX.get(name, 2**bits - 1))
     if isinstance(t, String):  # also Text
-        return _string_converter(t.length)
-    if name == "feature_vector":
-        return lambda v: to_json_object(v, allow_list=True)
-    return to_json_object  # JSON columns: metadata, context, ...
+        return Rule(name, "text", length=t.length, identifier=name in _IDENTIFIERS)
+    return Rule(name, "json", allow_list=name in _JSON_LISTS)
 
 
-def converters_for(table: Table, skip: frozenset[str] = frozenset()) -> dict[str, Converter]:
-    """``{column name: converter}`` for every column of ``table`` not in ``skip``."""
-    return {c.name: converter_for(c) for c in table.columns if c.name not in skip}
+def rules_for(table: Table, skip: frozenset[str] = frozenset()) -> dict[str, Rule]:
+    """``{column name: rule}`` for every column of ``table`` not in ``skip``."""
+    return {c.name: rule_for(c) for c in table.columns if c.name not in skip}
+
+
+# --------------------------------------------------------------------------- derived numbers
+
+_HUNDRED = Decimal(100)
+
+
+def roi_percent(profit: Decimal, stake: Decimal) -> Decimal:
+    """Return on the stake in percent, unrounded: ``profit / stake * 100`` (stake > 0). The
+    column's rule rounds it (half-even, 4 places) and checks its range."""
+    return profit / stake * _HUNDRED

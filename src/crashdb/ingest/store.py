@@ -1,38 +1,47 @@
-"""``write_records``: validated records into the database, in one transaction.
+"""The one write path: validated records into the database, in one transaction.
+
+Every entry point ends here: the ``log_*`` functions and ``log_batch_rounds``
+(:mod:`crashdb.api`), the RoundWriter's group commits, ``crashdb import``, the simulator (through
+those) and the HTTP collector. :func:`write_records` runs one transaction;
+:func:`write_in` does the same work inside a transaction the caller holds (an all-or-nothing
+import of many chunks).
 
 Order of work inside the transaction:
 
 1. register the bots and sessions the records name and the database does not know yet
    (``INSERT ... ON CONFLICT DO NOTHING`` in sorted key order, so that concurrent writers
    cannot deadlock on each other); auto-registered bots have ``auto_registered = true``;
-2. fill ``strategy_name`` of rounds that left it empty from the bot's registration, and on
-   PostgreSQL lock all the sessions the rounds belong to, sorted, before any round is
-   inserted: the totals trigger sorts its locks only within one statement, and this
-   transaction may run several (COPY chunks, executemany), so without the up-front lock two
-   writers could take sessions in opposite orders across statements and deadlock;
-3. write the records (grouped by kind, see :func:`_groups`), one statement per group
-   (``executemany``, or COPY on PostgreSQL for large round batches, see :mod:`crashdb.ingest.copy`),
-   every insert ``ON CONFLICT DO NOTHING`` so that a replay changes nothing.
+   rounds without a strategy take the bot's;
+2. write the records, grouped by kind (see :func:`_groups`), one statement per group: rounds
+   with :func:`~crashdb.ingest.tables.insert_rows`, or COPY past :data:`COPY_THRESHOLD` rounds
+   on PostgreSQL (:mod:`crashdb.ingest.copy`); every insert ``ON CONFLICT DO NOTHING``;
+3. when fewer rows were new than written, compare the others with what is stored
+   (:mod:`crashdb.ingest.conflicts`): identical is a replay, anything else is
+   :class:`~crashdb.ConflictingRecord` and the transaction is rolled back.
 
-Analytics, error and OCR records that name a round take the bot, session, game and round
-number the caller left out from that round; a ``round_id`` that names no round is
-:class:`~crashdb.InvalidRecord` (``row`` = its index in ``records``).
+Analytics, error and OCR records that name a round are completed from it (bot, session, game,
+round number, time; an outcome's result, profit, stake and strategy) and checked against it;
+a ``round_id`` that names no round, or a given value the round contradicts, is
+:class:`~crashdb.InvalidRecord`. Derived columns (an outcome's ROI, the date and hour buckets)
+are computed here, from the final values, with the rules of :mod:`crashdb.ingest.rules`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from crashdb.db.engine import Database
-from crashdb.db.reference import insert_ignoring_conflicts
 from crashdb.exceptions import FieldError, InvalidRecord
+from crashdb.ingest.columnar import RoundStream
+from crashdb.ingest.conflicts import Candidate, check_stored, compare_repeats, dedupe
 from crashdb.ingest.copy import copy_rounds
 from crashdb.ingest.records import (
     Record,
@@ -41,39 +50,75 @@ from crashdb.ingest.records import (
     SessionUpdateRecord,
 )
 from crashdb.ingest.registry import Known, WriteResult, known_for, register, run_write
-from crashdb.ingest.tables import ROUND_COLUMNS, ROUNDS, SESSIONS, TABLE_OF
+from crashdb.ingest.rules import BadValue, roi_percent
+from crashdb.ingest.tables import (
+    COLUMNS,
+    ROUNDS,
+    SESSIONS,
+    TABLE_OF,
+    insert_rows,
+    record_columns,
+    round_tuple,
+)
+from crashdb.ingest.validate import OUTCOME_RULES
 
-__all__ = ["COPY_THRESHOLD", "WriteResult", "write_records", "write_round_rows"]
+__all__ = ["COPY_THRESHOLD", "WriteResult", "write_in", "write_records"]
 
 COPY_THRESHOLD = 200  # round batches at least this large use COPY on PostgreSQL
-_RENAMED = {"round_metadata": "metadata", "session_metadata": "metadata"}
+Batch = Sequence[Record] | RoundStream
 
 
-def write_records(db: Database, records: Sequence[Record]) -> WriteResult:
+def write_records(db: Database, records: Batch) -> WriteResult:
     """Write ``records`` in one transaction, in order, idempotently (see the module doc).
 
-    Raises :class:`~crashdb.InvalidRecord` for records that reference a missing round, and
-    SQLAlchemy's ``OperationalError`` / ``DBAPIError`` when the database is unreachable
-    (nothing is written then). SQLite "database is locked" errors are retried with backoff.
+    Raises :class:`~crashdb.InvalidRecord` for records the database contradicts (a missing
+    round, a value the round disagrees with), :class:`~crashdb.ConflictingRecord` for a key
+    stored with other content, and SQLAlchemy's ``OperationalError`` / ``DBAPIError`` when
+    the database is unreachable; nothing is written then. SQLite "database is locked" errors
+    are retried with backoff.
     """
-    result = WriteResult()
-    if not records:
-        return result
-
+    if not isinstance(records, RoundStream) and not records:
+        return WriteResult()
     known = known_for(db)
-
-    def work(conn: Connection) -> WriteResult:
-        res = WriteResult()
-        _write(conn, db.backend, records, res, known)
-        return res
-
     try:
-        return run_write(db, work)
+        return run_write(db, lambda conn: write_in(conn, db.backend, records, known))
     except IntegrityError:
         if not (known.bots or known.sessions):
             raise
         known.clear()  # perhaps stale (database recreated): register again, once
-        return run_write(db, work)
+        return run_write(db, lambda conn: write_in(conn, db.backend, records, known))
+
+
+def write_in(
+    conn: Connection, backend: str, records: Batch, known: Known | None = None
+) -> WriteResult:
+    """:func:`write_records` inside the caller's transaction (which it must roll back when
+    this raises)."""
+    result = WriteResult()
+    if isinstance(records, RoundStream):
+        bulk = backend == "postgresql" and len(records) >= COPY_THRESHOLD
+        strategies = register(
+            conn, backend, records.heads, (), result, known, lock_sessions=not bulk
+        )
+        _write_rounds(conn, backend, records, len(records), strategies, result)
+        return result
+    rounds = [r for r in records if isinstance(r, RoundRecord)]
+    strategies = register(conn, backend, rounds, records, result, known, lock_sessions=True)
+    numbered = len(records) > 1
+    for kind, indices in _groups(records):
+        items = [(i if numbered else None, records[i]) for i in indices]
+        if kind == "round":
+            _write_rounds(conn, backend, items, len(items), strategies, result)  # type: ignore[arg-type]
+        elif kind == "session_start":
+            for _, rec in items:
+                _upsert_session(conn, backend, rec)  # type: ignore[arg-type]
+                result.add("session_start", 1)
+        elif kind == "session_update":
+            for _, rec in items:
+                result.sessions_updated += _update_session(conn, rec)  # type: ignore[arg-type]
+        else:
+            _write_linked(conn, kind, items, result)
+    return result
 
 
 _SESSION_KINDS = frozenset({"session_start", "session_update"})
@@ -103,59 +148,165 @@ def _groups(records: Sequence[Record]) -> Iterator[tuple[str, list[int]]]:
             yield kind, segment[kind]
 
 
-def _write(
+# --------------------------------------------------------------------------- rounds
+
+
+def round_candidate(row: int | None, rec: RoundRecord) -> Candidate:
+    """What a round says, for comparison with a stored round of the same key."""
+    return row, record_columns(rec), rec.defaulted
+
+
+def _write_rounds(
     conn: Connection,
     backend: str,
-    records: Sequence[Record],
+    items: Iterable[tuple[int | None, RoundRecord]],
+    count: int,
+    strategies: Mapping[str, str | None],
     result: WriteResult,
-    known: Known | None = None,
 ) -> None:
-    round_dicts = [r.__dict__ for r in records if isinstance(r, RoundRecord)]
-    strategies = register(conn, backend, round_dicts, records, result, known)
-    for kind, indices in _groups(records):
-        run = [records[i] for i in indices]
-        if kind == "round" and backend == "sqlite":
-            # rows made one at a time as the driver asks for them: none outlive their insert
-            lazy = (_round_row(r, strategies) for r in run)  # type: ignore[arg-type]
-            result.add("round", _sqlite_round_rows(conn, lazy))
-        elif kind == "round":
-            rows = [_round_row(r, strategies) for r in run]  # type: ignore[arg-type]
-            result.add("round", write_round_rows(conn, backend, rows))
-        elif kind == "session_start":
-            for rec in run:
-                _upsert_session(conn, backend, rec)  # type: ignore[arg-type]
-                result.add("session_start", 1)
-        elif kind == "session_update":
-            for rec in run:
-                result.sessions_updated += _update_session(conn, rec)  # type: ignore[arg-type]
-        else:
-            rows = [_row(r) for r in run]
-            _complete_from_rounds(conn, rows, indices, kind)
-            table = TABLE_OF[kind]
-            stmt = insert_ignoring_conflicts(backend, table).returning(table.c.id)
-            result.add(kind, len(conn.execute(stmt, rows).all()))
+    if backend == "postgresql" and count >= COPY_THRESHOLD:
+        result.add("round", copy_rounds(conn, items, strategies))
+        return
+    firsts, repeats = dedupe(items)
+    new = insert_rows(conn, ROUNDS, [round_tuple(rec, strategies) for _, rec in firsts.values()])
+    result.add("round", new)
+    compare_repeats("round", firsts, repeats)
+    if new < len(firsts):
+        check_stored(conn, ROUNDS, "round", [round_candidate(i, r) for i, r in firsts.values()])
 
 
-def _row(rec: Record) -> dict[str, Any]:
-    row = dict(rec.__dict__)
-    del row["kind"]
-    for attr, column in _RENAMED.items():
-        if attr in row:
-            row[column] = row.pop(attr)
-    return row
+# --------------------------------------------------------------------------- linked records
+
+_ROUND_FACTS = (
+    ROUNDS.c.id,
+    ROUNDS.c.bot_id,
+    ROUNDS.c.session_id,
+    ROUNDS.c.round_number,
+    ROUNDS.c.game_name,
+    ROUNDS.c.platform_code,
+    ROUNDS.c.strategy_name,
+    ROUNDS.c.stake_value,
+    ROUNDS.c.profit_loss,
+    ROUNDS.c.round_outcome,
+    ROUNDS.c.round_start_timestamp,
+)
+_IDENTITY = ("bot_id", "session_id", "round_number")  # given and contradicted: an error
+_FILLED = ("game_name", "platform_code")  # taken from the round when left out
 
 
-def _round_row(rec: RoundRecord, strategies: dict[str, str | None]) -> dict[str, Any]:
-    row = _row(rec)
-    if row["strategy_name"] is None:
-        row["strategy_name"] = strategies.get(rec.bot_id)
-    return row
+def _rounds_of(conn: Connection, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    wanted = sorted(set(ids))
+    found: dict[uuid.UUID, Any] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for r in conn.execute(select(*_ROUND_FACTS).where(ROUNDS.c.id.in_(chunk))):
+            found[r.id] = r
+    return found
+
+
+def _complete(
+    kind: str, row: dict[str, Any], src: Any, at: int | None, errors: list[FieldError]
+) -> None:
+    """Fill what a linked record left out from its round, and check what it gave."""
+    table = TABLE_OF[kind]
+    for name in _IDENTITY:
+        given = row.get(name)
+        mine = getattr(src, name)
+        if given is None:
+            row[name] = mine
+        elif given != mine:
+            errors.append(FieldError(name, f"{given!r} is not the round's {name} ({mine!r})", at))
+    for name in _FILLED:
+        if name in table.c and row.get(name) is None:
+            row[name] = getattr(src, name)
+    if "timestamp" in row and row["timestamp"] is None:
+        row["timestamp"] = src.round_start_timestamp
+    if kind != "outcome":
+        return
+    for mine, theirs in (("outcome", "round_outcome"), ("profit_loss", "profit_loss")):
+        value = getattr(src, theirs)
+        if row.get(mine) is None:
+            row[mine] = value
+        elif row[mine] != value:
+            errors.append(
+                FieldError(mine, f"{row[mine]} does not match the round's {theirs} ({value})", at)
+            )
+    if row.get("bet_amount") is None:
+        row["bet_amount"] = src.stake_value
+    if row.get("strategy_name") is None:
+        row["strategy_name"] = src.strategy_name
+
+
+def _derive_outcome(row: dict[str, Any], at: int | None, errors: list[FieldError]) -> None:
+    """An outcome's ROI on its bet, derived from the final profit and bet amount."""
+    profit, bet = row.get("profit_loss"), row.get("bet_amount")
+    if profit is None or bet is None or bet <= 0:
+        return
+    try:
+        roi: Decimal = OUTCOME_RULES["roi_percent"].check_derived(roi_percent(profit, bet))
+    except BadValue as exc:
+        errors.append(FieldError("roi_percent", str(exc), at))
+        return
+    given = row.get("roi_percent")
+    if given is not None and given != roi:
+        errors.append(
+            FieldError(
+                "roi_percent", f"{given} does not match profit_loss / bet_amount * 100 = {roi}", at
+            )
+        )
+    row["roi_percent"] = roi
+
+
+def _write_linked(
+    conn: Connection, kind: str, items: Sequence[tuple[int | None, Record]], result: WriteResult
+) -> None:
+    """Analytics, error and OCR records: complete from their rounds, derive, insert."""
+    table = TABLE_OF[kind]
+    rows = [record_columns(rec) for _, rec in items]
+    sources = _rounds_of(conn, (r["round_id"] for r in rows if r.get("round_id") is not None))
+    errors: list[FieldError] = []
+    for (at, _), row in zip(items, rows, strict=True):
+        rid = row.get("round_id")
+        if rid is not None:
+            src = sources.get(rid)
+            if src is None:
+                errors.append(FieldError("round_id", f"no round with id {rid}", at))
+                continue
+            _complete(kind, row, src, at, errors)
+        if kind == "outcome":
+            _derive_outcome(row, at, errors)
+        if "date_bucket" in table.c:
+            row["date_bucket"] = row["timestamp"].date()
+        if "hour_bucket" in table.c:
+            row["hour_bucket"] = row["timestamp"].hour
+    if errors:
+        raise InvalidRecord(errors, kind)
+    columns = COLUMNS[table.name]
+    firsts: dict[uuid.UUID, tuple[int | None, Record]] = {}
+    repeats: list[tuple[int | None, Record]] = []
+    unique: list[dict[str, Any]] = []
+    candidates: list[Candidate] = []
+    for (at, rec), row in zip(items, rows, strict=True):
+        if rec.id in firsts:
+            repeats.append((at, rec))
+            continue
+        firsts[rec.id] = (at, rec)
+        unique.append(row)
+        candidates.append((at, row, rec.defaulted))
+    new = insert_rows(conn, table, [tuple(r.get(c) for c in columns) for r in unique])
+    result.add(kind, new)
+    compare_repeats(kind, firsts, repeats)
+    if new < len(unique):
+        check_stored(conn, table, kind, candidates)
+
+
+# --------------------------------------------------------------------------- sessions
 
 
 def _upsert_session(conn: Connection, backend: str, rec: SessionStartRecord) -> None:
     """Create the session, or complete one that rounds registered (explicit values win,
     status and totals are left alone so that a replay cannot reopen a closed session)."""
-    row = _row(rec)
+    row = record_columns(rec)
     del row["id"]
     row["current_balance"] = rec.initial_balance
     stmt: Any = (postgresql.insert if backend == "postgresql" else sqlite.insert)(SESSIONS)
@@ -194,108 +345,3 @@ def _update_session(conn: Connection, rec: SessionUpdateRecord) -> int:
         values["updated_at"] = func.now()
     res = conn.execute(update(SESSIONS).where(cond).values(values))
     return max(res.rowcount, 0)
-
-
-# --------------------------------------------------------------------------- analytics
-
-
-_FILL = ("bot_id", "session_id", "round_number", "game_name", "platform_code")
-
-
-def _complete_from_rounds(
-    conn: Connection, rows: list[dict[str, Any]], indices: list[int], kind: str
-) -> None:
-    """Check that referenced rounds exist and fill identity columns the caller left out."""
-    ids = sorted({r["round_id"] for r in rows if r.get("round_id") is not None})
-    if not ids:
-        return
-    cols = [
-        ROUNDS.c.id,
-        *(ROUNDS.c[n] for n in _FILL),
-        ROUNDS.c.strategy_name,
-        ROUNDS.c.stake_value,
-    ]
-    found: dict[uuid.UUID, Any] = {}
-    for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start : chunk_start + 500]
-        for r in conn.execute(select(*cols).where(ROUNDS.c.id.in_(chunk))):
-            found[r.id] = r
-    errors: list[FieldError] = []
-    fill = [n for n in _FILL if n in TABLE_OF[kind].c]  # error/OCR logs have no game columns
-    for i, row in enumerate(rows):
-        rid = row.get("round_id")
-        if rid is None:
-            continue
-        src = found.get(rid)
-        if src is None:
-            errors.append(FieldError("round_id", f"no round with id {rid}", indices[i]))
-            continue
-        for name in fill:
-            if row.get(name) is None:
-                row[name] = getattr(src, name)
-        if kind == "outcome":
-            if row.get("strategy_name") is None:
-                row["strategy_name"] = src.strategy_name
-            if row.get("bet_amount") is None:
-                row["bet_amount"] = src.stake_value
-    if errors:
-        raise InvalidRecord(errors, kind)
-
-
-# --------------------------------------------------------------------------- rounds
-
-
-def write_round_rows(conn: Connection, backend: str, rows: list[dict[str, Any]]) -> int:
-    """Insert round rows (dicts keyed by column name); returns how many were new."""
-    if not rows:
-        return 0
-    if backend == "postgresql" and len(rows) >= COPY_THRESHOLD:
-        return copy_rounds(conn, rows)
-    if backend == "sqlite":
-        return _sqlite_round_rows(conn, rows)
-    full = [{c: r.get(c) for c in ROUND_COLUMNS} for r in rows]
-    # RETURNING counts exactly the new rows (executemany rowcounts differ between drivers).
-    stmt = insert_ignoring_conflicts(backend, ROUNDS).returning(ROUNDS.c.id)
-    return len(conn.execute(stmt, full).all())
-
-
-_SQLITE_ROUND_SQL = (
-    f"INSERT INTO {ROUNDS.name} ({', '.join(chr(34) + c + chr(34) for c in ROUND_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(ROUND_COLUMNS))}) ON CONFLICT DO NOTHING"
-)
-_sqlite_binders: dict[int, list[tuple[str, Callable[[Any], Any] | None]]] = {}
-
-
-def _sqlite_round_rows(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Rounds into SQLite with the driver's ``executemany`` fed one tuple at a time.
-
-    Same statement and the same bind conversions (the columns' own SQLAlchemy processors) as
-    the Core insert, minus its per-row dicts and compiled parameter sets: a writer batch
-    costs the process about half the Python work and far fewer objects for the garbage
-    collector, and the GIL is released while SQLite runs each row, so the bot's thread is not
-    kept waiting for the whole batch. ``rowcount`` counts only the rows the INSERT itself
-    added (not trigger updates, not ignored conflicts), like ``RETURNING`` did.
-    """
-    dialect = conn.dialect
-    binders = _sqlite_binders.get(id(dialect))
-    if binders is None:
-        binders = _sqlite_binders[id(dialect)] = [
-            (name, ROUNDS.c[name].type._cached_bind_processor(dialect)) for name in ROUND_COLUMNS
-        ]
-
-    def params() -> Iterator[tuple[Any, ...]]:
-        for r in rows:
-            get = r.get
-            yield tuple([get(c) if p is None else p(get(c)) for c, p in binders])
-
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    dbapi = dialect.loaded_dbapi
-    try:
-        cursor.executemany(_SQLITE_ROUND_SQL, params())  # type: ignore[arg-type]  # any iterable
-        return int(cursor.rowcount)
-    except dbapi.Error as exc:  # wrapped as Core would: OperationalError, IntegrityError...
-        raise DBAPIError.instance(
-            _SQLITE_ROUND_SQL, None, exc, dbapi.Error, dialect=dialect
-        ) from exc
-    finally:
-        cursor.close()

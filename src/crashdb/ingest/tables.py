@@ -1,10 +1,21 @@
-"""The tables the write path fills, and the columns it writes."""
+"""The tables the write path fills, the columns it writes, and its insert statement.
+
+:func:`insert_rows` is the one ``INSERT`` the write path runs for records: rendered once per
+dialect and table (SQLAlchemy does not cache the dialects' ``ON CONFLICT`` inserts, so each
+call compiled them again), run through the driver's ``executemany`` with the parameters
+converted by the columns' own SQLAlchemy bind processors (the same conversions as a Core
+insert: exact decimals, UTC timestamps, JSON text).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 
 from crashdb.db.models import (
     AnalyticsRoundMultiplier,
@@ -16,8 +27,19 @@ from crashdb.db.models import (
     OCRValidationLog,
     SessionLog,
 )
+from crashdb.ingest.records import Record, RoundRecord
 
-__all__ = ["BOTS", "ROUNDS", "ROUND_COLUMNS", "SESSIONS", "TABLE_OF"]
+__all__ = [
+    "BOTS",
+    "COLUMNS",
+    "ROUNDS",
+    "ROUND_COLUMNS",
+    "SESSIONS",
+    "TABLE_OF",
+    "insert_rows",
+    "record_columns",
+    "round_tuple",
+]
 
 
 def _table(model: Any) -> Table:
@@ -41,3 +63,83 @@ TABLE_OF: dict[str, Table] = {
     "error": _table(ErrorLog),
     "ocr": _table(OCRValidationLog),
 }
+
+# The columns the write path fills, per table (the server fills created_at / updated_at).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    table.name: tuple(c.name for c in table.columns if c.name not in _SERVER_FILLED)
+    for table in (ROUNDS, *TABLE_OF.values())
+}
+
+_statements: dict[tuple[int, str], tuple[str, list[Any]]] = {}
+
+
+def _statement(dialect: Dialect, table: Table) -> tuple[str, list[Any]]:
+    key = (id(dialect), table.name)
+    found = _statements.get(key)
+    if found is None:
+        columns = COLUMNS[table.name]
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
+        sql = (
+            f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(columns))}) "
+            "ON CONFLICT DO NOTHING"
+        )
+        binders: list[Any] = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+        found = _statements[key] = (sql, binders)
+    return found
+
+
+def insert_rows(conn: Connection, table: Table, rows: Iterable[Sequence[Any]]) -> int:
+    """Insert ``rows`` (values in :data:`COLUMNS` order) ``ON CONFLICT DO NOTHING``, in the
+    connection's transaction; returns how many rows were new."""
+    dialect = conn.dialect
+    sql, binders = _statement(dialect, table)
+    pairs = list(enumerate(binders))
+    convert = [(i, b) for i, b in pairs if b is not None]
+
+    def params(row: Sequence[Any]) -> tuple[Any, ...]:
+        values = list(row)
+        for i, bind in convert:
+            values[i] = bind(values[i])
+        return tuple(values)
+
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        batch = [params(r) for r in rows]
+        if len(batch) == 1:
+            cursor.execute(sql, batch[0])
+        elif batch:
+            cursor.executemany(sql, batch)
+        return max(int(cursor.rowcount), 0) if batch else 0
+    except dialect.loaded_dbapi.Error as exc:  # wrapped as Core would: OperationalError...
+        raise DBAPIError.instance(
+            sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from exc
+    finally:
+        cursor.close()
+
+
+_RENAMED = {"round_metadata": "metadata", "session_metadata": "metadata"}
+_NOT_COLUMNS = frozenset({"kind", "defaulted"})
+# A round's column values in ROUND_COLUMNS order, read off the record.
+_ROUND_GET = itemgetter(*("round_metadata" if c == "metadata" else c for c in ROUND_COLUMNS))
+_STRATEGY_AT = ROUND_COLUMNS.index("strategy_name")
+
+
+def record_columns(rec: Record) -> dict[str, Any]:
+    """The record's values keyed by column name."""
+    row = {k: v for k, v in rec.__dict__.items() if k not in _NOT_COLUMNS}
+    for attr, column in _RENAMED.items():
+        if attr in row:
+            row[column] = row.pop(attr)
+    return row
+
+
+def round_tuple(rec: RoundRecord, strategies: Mapping[str, str | None]) -> tuple[Any, ...]:
+    """A round's values in :data:`ROUND_COLUMNS` order, its strategy filled from the bot's."""
+    values: tuple[Any, ...] = _ROUND_GET(rec.__dict__)
+    if values[_STRATEGY_AT] is None:
+        strategy = strategies.get(rec.bot_id)
+        if strategy is not None:
+            values = (*values[:_STRATEGY_AT], strategy, *values[_STRATEGY_AT + 1 :])
+    return values

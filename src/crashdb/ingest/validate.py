@@ -1,4 +1,10 @@
-"""Builders: the seed's keyword arguments in, a validated record (or InvalidRecord) out.
+"""The builders: the seed's keyword arguments in, a validated record (or InvalidRecord) out.
+
+Every entry point (the ``log_*`` functions, ``log_batch_rounds``, the RoundWriter,
+``crashdb import``, the simulator, the HTTP collector) builds its records here, with the
+rules of :mod:`crashdb.ingest.rules`; a builder never looks at the database, so a record is
+the same whichever path built it, and what depends on other rows is checked by the one write
+path (:mod:`crashdb.ingest.store`).
 
 Derivations and checks, for rounds:
 
@@ -7,25 +13,25 @@ Derivations and checks, for rounds:
   (ERROR rounds: taken as given, default 0).
 * ``running_balance_after`` = ``running_balance_before + profit_loss``: derived, or checked.
 * ``roi_percent`` = ``profit_loss / stake_value * 100`` rounded half-even to 4 decimals.
+* Derived values must fit their columns like given ones (a WIN at a huge cash-out can overflow
+  the ROI column: that is an InvalidRecord naming ``roi_percent``).
 * WIN needs a cash-out at or below the crash point; a LOSS has no cash-out.
 * ``round_start_timestamp`` defaults to now (UTC), ``bet_slot`` to 1; ``strategy_name`` left
   empty is filled from the bot's registration when the round is written.
+* An ``id`` may be passed (a round loaded back from an export): it must be the id of the key.
 
-Analytics, error and OCR records that name a ``round_id`` take the missing bot, session, game
-and round number from the round, found in a small in-process cache of recently built rounds
-(:func:`recent_round`); :mod:`crashdb.api` adds a database look-up behind it.
+Analytics, error and OCR records that name a ``round_id`` may leave out what the round
+knows (bot, session, game, round number, time; an outcome may leave out its outcome, profit,
+stake and strategy): the write path takes them from the round and checks what was given.
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from sqlalchemy import Table
 
@@ -54,11 +60,15 @@ from crashdb.ingest.records import (
     construct,
     round_uuid,
 )
-from crashdb.ingest.rules import BadValue, Converter, converters_for, to_uuid
+from crashdb.ingest.rules import BadValue, Rule, roi_percent, rules_for, show_value, to_uuid
 
 __all__ = [
+    "OUTCOME_RULES",
     "RECORD_KINDS",
-    "RoundContext",
+    "ROUND_DEFAULTS",
+    "ROUND_LOOKUP",
+    "ROUND_REQUIRED",
+    "ROUND_RULES",
     "build_error",
     "build_multiplier",
     "build_ocr",
@@ -68,15 +78,15 @@ __all__ = [
     "build_session_start",
     "build_session_update",
     "build_signal",
-    "recent_round",
-    "remember_round",
+    "derive_money",
+    "field_name",
+    "round_record",
     "round_values",
     "validate_round_rows",
 ]
 
-Q4 = Decimal("0.0001")
-HUNDRED = Decimal(100)
 _AUTO = frozenset({"id", "created_at", "updated_at"})
+_BUCKETS = frozenset({"date_bucket", "hour_bucket"})  # derived from the time by the write path
 
 
 def _table(model: Any) -> Table:
@@ -85,25 +95,45 @@ def _table(model: Any) -> Table:
     return table
 
 
-def _outcome(value: Any) -> str:
+ROUND_RULES = rules_for(_table(CrashGameRound), _AUTO)
+_MULT_RULES = rules_for(_table(AnalyticsRoundMultiplier), _AUTO)
+_SIGNAL_RULES = rules_for(_table(AnalyticsRoundSignal), _AUTO)
+OUTCOME_RULES = rules_for(_table(AnalyticsRoundOutcome), _AUTO)
+_ERROR_RULES = rules_for(_table(ErrorLog), _AUTO)
+_OCR_RULES = rules_for(_table(OCRValidationLog), _AUTO)
+_SESSION_RULES = rules_for(_table(SessionLog), _AUTO)
+
+
+def _outcome_value(value: Any) -> str:
     if isinstance(value, str) and value.strip().upper() in OUTCOMES:
         return value.strip().upper()
-    raise BadValue(f"unknown outcome {value!r}: expected one of {', '.join(OUTCOMES)}")
+    raise BadValue(f"unknown outcome {show_value(value)}: expected one of {', '.join(OUTCOMES)}")
 
 
-def _converters(model: Any, **overrides: Converter) -> dict[str, Converter]:
-    conv = converters_for(_table(model), _AUTO)
-    conv.update(overrides)
-    return conv
+def field_name(key: Any) -> str:
+    """A key as an error names it: itself when it is short printable text, else a repr."""
+    if isinstance(key, str) and key.isprintable() and len(key) <= 64:
+        return key
+    text = repr(key)
+    return text if len(text) <= 64 else text[:61] + "..."
 
 
-ROUND_CONVERTERS = _converters(CrashGameRound, round_outcome=_outcome)
-_MULT_CONV = _converters(AnalyticsRoundMultiplier)
-_SIGNAL_CONV = _converters(AnalyticsRoundSignal)
-_OUTCOME_CONV = _converters(AnalyticsRoundOutcome, outcome=_outcome)
-_ERROR_CONV = _converters(ErrorLog)
-_OCR_CONV = _converters(OCRValidationLog)
-_SESSION_CONV = _converters(SessionLog)
+# key a caller may pass -> (column, converter of one value)
+_Lookup = dict[str, tuple[str, Any]]
+
+
+def _lookup(rules: Mapping[str, Rule], aliases: Mapping[str, str] = {}) -> _Lookup:
+    out: _Lookup = {}
+    for name, rule in rules.items():
+        if name in _BUCKETS:
+            continue
+        convert = _outcome_value if name in ("round_outcome", "outcome") else rule.convert
+        out[name] = (name, convert)
+    for alias, name in aliases.items():
+        if name in out:
+            out[alias] = (name, out[name][1])
+    return out
+
 
 _ROUND_ALIASES = {
     "round_metadata": "metadata",
@@ -112,6 +142,7 @@ _ROUND_ALIASES = {
     "start_timestamp": "round_start_timestamp",
     "end_timestamp": "round_end_timestamp",
 }
+ROUND_LOOKUP = _lookup(ROUND_RULES, _ROUND_ALIASES)
 _DERIVATION_INPUTS = frozenset(
     {"profit_loss", "crash_multiplier", "cashout_multiplier", "round_outcome", "stake_value"}
 )
@@ -124,73 +155,71 @@ ROUND_REQUIRED = (
     "round_outcome",
 )
 ROUND_DEFAULTS = (("bet_slot", 1), ("is_simulated", False), ("retry_count", 0), ("is_valid", True))
-# key a caller may pass -> (column name, converter)
-ROUND_LOOKUP: dict[str, tuple[str, Converter]] = {
-    **{name: (name, fn) for name, fn in ROUND_CONVERTERS.items()},
-    **{alias: (name, ROUND_CONVERTERS[name]) for alias, name in _ROUND_ALIASES.items()},
-}
-
-
-def _convert(
-    kw: Mapping[str, Any],
-    conv: Mapping[str, Converter],
-    errors: list[FieldError],
-    row: int | None,
-    aliases: Mapping[str, str],
-    derived: frozenset[str] = frozenset(),
-) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for key, raw in kw.items():
-        name = aliases.get(key, key)
-        fn = conv.get(name)
-        if fn is None or name in derived:
-            why = "is derived, not set" if name in derived else "unknown field"
-            errors.append(FieldError(key, why, row))
-            continue
-        if raw is None:
-            values[name] = None
-            continue
-        try:
-            values[name] = fn(raw)
-        except BadValue as exc:
-            errors.append(FieldError(key, str(exc), row))
-    return values
-
-
-def _require(
-    values: dict[str, Any],
-    names: tuple[str, ...],
-    errors: list[FieldError],
-    row: int | None,
-    already: int,
-) -> None:
-    bad = {e.field for e in errors[already:]}
-    for name in names:
-        if values.get(name) is None and name not in bad:
-            errors.append(FieldError(name, "required", row))
+_ZERO = Decimal("0.0000")
+_PROFIT = ROUND_RULES["profit_loss"]
+_BALANCE_AFTER = ROUND_RULES["running_balance_after"]
+_ROI = ROUND_RULES["roi_percent"]
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _q4(value: Decimal) -> Decimal:
-    return value.quantize(Q4, rounding=ROUND_HALF_EVEN)
+def _convert(
+    kw: Mapping[str, Any],
+    lookup: _Lookup,
+    errors: list[FieldError],
+    row: int | None = None,
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, raw in kw.items():
+        entry = lookup.get(key)
+        if entry is None:
+            why = "is derived, not set" if key in _BUCKETS else "unknown field"
+            errors.append(FieldError(field_name(key), why, row))
+            continue
+        if raw is None:
+            values[entry[0]] = None
+            continue
+        try:
+            values[entry[0]] = entry[1](raw)
+        except BadValue as exc:
+            errors.append(FieldError(key, str(exc), row))
+    return values
+
+
+def _require(
+    values: Mapping[str, Any],
+    names: Iterable[str],
+    errors: list[FieldError],
+    row: int | None,
+    since: int,
+) -> None:
+    """``required`` for each missing name not already reported since ``errors[since]``."""
+    bad = {e.field for e in errors[since:]}
+    for name in names:
+        if values.get(name) is None and name not in bad:
+            errors.append(FieldError(name, "required", row))
+
+
+# --------------------------------------------------------------------------- rounds
 
 
 def round_values(
     kw: Mapping[str, Any], errors: list[FieldError], row: int | None = None
 ) -> dict[str, Any]:
-    """Column values of a round (keyed by column name, incl. ``id``); appends to ``errors``."""
+    """Column values of a round (keyed by column name, without ``id``); appends what is wrong
+    to ``errors`` (``row`` names the row of a batch)."""
     start = len(errors)
     v: dict[str, Any] = {}
+    failed: set[str] = set()  # columns whose given value was refused
     lookup = ROUND_LOOKUP
     for key, raw in kw.items():
         entry = lookup.get(key)
         if entry is None:
             if key == "id":  # an exported round's id: checked against its key below
                 continue
-            errors.append(FieldError(key, "unknown field", row))
+            errors.append(FieldError(field_name(key), "unknown field", row))
         elif raw is None:
             v[entry[0]] = None
         else:
@@ -198,111 +227,133 @@ def round_values(
                 v[entry[0]] = entry[1](raw)
             except BadValue as exc:
                 errors.append(FieldError(key, str(exc), row))
-    if len(errors) > start:
-        bad = {e.field for e in errors[start:]}
-        for name in ROUND_REQUIRED:
-            if v.get(name) is None and name not in bad:
-                errors.append(FieldError(name, "required", row))
-    else:
-        bad = set()
-        for name in ROUND_REQUIRED:
-            if v.get(name) is None:
-                errors.append(FieldError(name, "required", row))
+                failed.add(entry[0])
+    _require(v, ROUND_REQUIRED, errors, row, start)
+    bad = failed | {e.field for e in errors[start:]}
     for name, default in ROUND_DEFAULTS:
         if v.get(name) is None:
             v[name] = default
-    if v.get("round_start_timestamp") is None:
-        v["round_start_timestamp"] = _now()
-    outcome = v.get("round_outcome")
-    stake = v.get("stake_value")
-    crash = v.get("crash_multiplier")
-    cashout = v.get("cashout_multiplier")
-    profit = v.get("profit_loss")
+    began = v.get("round_start_timestamp")
+    if began is None and "round_start_timestamp" not in bad:
+        began = v["round_start_timestamp"] = _now()
+        v["defaulted"] = _START_DEFAULTED
     end = v.get("round_end_timestamp")
-    if end is not None and end < v["round_start_timestamp"]:
+    if end is not None and began is not None and end < began:
         errors.append(FieldError("round_end_timestamp", "before round_start_timestamp", row))
     given_id = kw.get("id")
     if given_id is not None and len(errors) == start:
         _check_round_id(given_id, v, errors, row)
+    outcome = v.get("round_outcome")
+    stake = v.get("stake_value")
     if outcome is None or stake is None or bad & _DERIVATION_INPUTS:
         return v
+    balance_ok = not bad & {"running_balance_before", "running_balance_after"}
+    profit, after, roi, problems = derive_money(
+        outcome,
+        stake,
+        v.get("crash_multiplier"),
+        v.get("cashout_multiplier"),
+        v.get("profit_loss"),
+        v.get("running_balance_before") if balance_ok else None,
+        v.get("running_balance_after"),
+        v.get("roi_percent") if "roi_percent" not in bad else None,
+    )
+    for name, reason in problems:
+        errors.append(FieldError(name, reason, row))
+    v["profit_loss"] = profit
+    if balance_ok and after is not None:
+        v["running_balance_after"] = after
+    if "roi_percent" not in bad and roi is not None:
+        v["roi_percent"] = roi
+    return v
+
+
+Problem = tuple[str, str]
+
+
+def derive_money(
+    outcome: str,
+    stake: Decimal,
+    crash: Decimal | None,
+    cashout: Decimal | None,
+    profit: Decimal | None,
+    before: Decimal | None,
+    after: Decimal | None,
+    roi: Decimal | None,
+) -> tuple[Decimal | None, Decimal | None, Decimal | None, list[Problem]]:
+    """A round's profit, balance after and ROI, derived from its outcome, stake and
+    multipliers (or checked when given): ``(profit, after, roi, problems)``. The one
+    definition, for the row-by-row and the columnar validation alike."""
+    problems: list[Problem] = []
     derived: Decimal | None = None
     how = ""
     if outcome == "WIN":
         if cashout is not None:
             if crash is not None and cashout > crash:
-                errors.append(
-                    FieldError(
+                problems.append(
+                    (
                         "cashout_multiplier",
                         f"a WIN cannot cash out at {cashout}, above the crash point {crash}",
-                        row,
                     )
                 )
-            derived = _q4(stake * (cashout - 1))
+            try:
+                derived = _PROFIT.check_derived(stake * (cashout - 1))
+            except BadValue as exc:
+                problems.append(("profit_loss", str(exc)))
+                return profit, after, roi, problems
             how = f"stake_value * (cashout_multiplier - 1) = {stake} * ({cashout} - 1)"
         elif profit is None:
-            errors.append(
-                FieldError(
-                    "profit_loss",
-                    "required for a WIN without cashout_multiplier (cannot be derived)",
-                    row,
-                )
+            problems.append(
+                ("profit_loss", "required for a WIN without cashout_multiplier (cannot be derived)")
             )
-            return v
+            return profit, after, roi, problems
     elif outcome == "LOSS":
         if cashout is not None:
-            errors.append(
-                FieldError("cashout_multiplier", f"a LOSS has no cash-out (got {cashout})", row)
-            )
+            problems.append(("cashout_multiplier", f"a LOSS has no cash-out (got {cashout})"))
         derived, how = -stake, f"-stake_value = -{stake}"
     elif outcome == "SKIP":
-        derived, how = Decimal(0).quantize(Q4), "0 for a SKIP"
+        derived, how = _ZERO, "0 for a SKIP"
     elif profit is None:  # ERROR
-        derived = Decimal(0).quantize(Q4)
+        derived = _ZERO
     if profit is None:
-        profit = v["profit_loss"] = derived
+        profit = derived
     elif derived is not None and how and profit != derived:
-        errors.append(FieldError("profit_loss", f"{profit} does not match {how} = {derived}", row))
-        return v
+        problems.append(("profit_loss", f"{profit} does not match {how} = {derived}"))
+        return profit, after, roi, problems
     assert profit is not None
-    before = v.get("running_balance_before")
-    after = v.get("running_balance_after")
-    if (
-        before is not None
-        and "running_balance_before" not in bad
-        and "running_balance_after" not in bad
-    ):
+    if before is not None:
         expected = before + profit
         if after is None:
-            if expected < 0:
-                errors.append(
-                    FieldError(
-                        "running_balance_after", f"before + profit = {expected} is negative", row
-                    )
-                )
-            v["running_balance_after"] = expected
+            try:
+                after = _BALANCE_AFTER.check_derived(expected)
+            except BadValue as exc:
+                problems.append(("running_balance_after", str(exc)))
         elif after != expected:
-            errors.append(
-                FieldError(
+            problems.append(
+                (
                     "running_balance_after",
                     f"{after} does not match running_balance_before + profit_loss = "
                     f"{before} + {profit} = {expected}",
-                    row,
                 )
             )
-    if stake > 0 and "roi_percent" not in bad:
-        roi = _q4(profit / stake * HUNDRED)
-        given = v.get("roi_percent")
-        if given is not None and given != roi:
-            errors.append(
-                FieldError(
-                    "roi_percent",
-                    f"{given} does not match profit_loss / stake_value * 100 = {roi}",
-                    row,
+    if stake > 0:
+        try:
+            derived_roi = _ROI.check_derived(roi_percent(profit, stake))
+        except BadValue as exc:
+            problems.append(("roi_percent", str(exc)))
+        else:
+            if roi is not None and roi != derived_roi:
+                problems.append(
+                    (
+                        "roi_percent",
+                        f"{roi} does not match profit_loss / stake_value * 100 = {derived_roi}",
+                    )
                 )
-            )
-        v["roi_percent"] = roi
-    return v
+            roi = derived_roi
+    return profit, after, roi, problems
+
+
+_START_DEFAULTED = frozenset({"round_start_timestamp"})
 
 
 def _check_round_id(
@@ -326,69 +377,10 @@ def _check_round_id(
         )
 
 
-def _invalid(errors: list[FieldError], kind: str) -> InvalidRecord:
-    return InvalidRecord(errors, kind)
-
-
-# --------------------------------------------------------------------------- round context
-
-
-@dataclass(frozen=True, slots=True)
-class RoundContext:
-    """What analytics records borrow from their round."""
-
-    id: uuid.UUID
-    bot_id: str
-    session_id: str
-    round_number: int
-    game_name: str | None
-    platform_code: str | None
-    strategy_name: str | None
-    timestamp: datetime
-    stake_value: Decimal | None
-    profit_loss: Decimal | None
-    round_outcome: str | None
-
-
-_RECENT_MAX = 4096
-# Rounds are kept as built (the context is made on look-up): one object less per round for
-# the bot loop to allocate and for the garbage collector to scan.
-_recent: OrderedDict[uuid.UUID, RoundContext | RoundRecord] = OrderedDict()
-_recent_lock = threading.Lock()
-
-
-def _remember(rid: uuid.UUID, item: RoundContext | RoundRecord) -> None:
-    with _recent_lock:
-        _recent[rid] = item
-        _recent.move_to_end(rid)
-        if len(_recent) > _RECENT_MAX:
-            _recent.popitem(last=False)
-
-
-def remember_round(ctx: RoundContext) -> None:
-    _remember(ctx.id, ctx)
-
-
-def _context(rec: RoundRecord) -> RoundContext:
-    return RoundContext(
-        rec.id,
-        rec.bot_id,
-        rec.session_id,
-        rec.round_number,
-        rec.game_name,
-        rec.platform_code,
-        rec.strategy_name,
-        rec.round_start_timestamp,
-        rec.stake_value,
-        rec.profit_loss,
-        rec.round_outcome,
-    )
-
-
-def recent_round(round_id: uuid.UUID) -> RoundContext | None:
-    with _recent_lock:
-        item = _recent.get(round_id)
-    return _context(item) if isinstance(item, RoundRecord) else item
+def round_record(v: dict[str, Any]) -> RoundRecord:
+    rid = round_uuid(v["bot_id"], v["session_id"], v["round_number"], v["bet_slot"])
+    meta = v.pop("metadata", None)
+    return construct(RoundRecord, id=rid, round_metadata=meta, **v)
 
 
 def build_round(**kw: Any) -> RoundRecord:
@@ -396,84 +388,90 @@ def build_round(**kw: Any) -> RoundRecord:
     errors: list[FieldError] = []
     v = round_values(kw, errors)
     if errors:
-        raise _invalid(errors, "round")
-    rid = round_uuid(v["bot_id"], v["session_id"], v["round_number"], v["bet_slot"])
-    meta = v.pop("metadata", None)
-    rec = construct(RoundRecord, id=rid, round_metadata=meta, **v)
-    _remember(rid, rec)
-    return rec
+        raise InvalidRecord(errors, "round")
+    return round_record(v)
+
+
+def validate_round_rows(rounds: Iterable[Any], first_row: int = 0) -> list[RoundRecord]:
+    """Records for every row of a batch, or InvalidRecord naming every bad row and field."""
+    records: list[RoundRecord] = []
+    errors: list[FieldError] = []
+    for i, kw in enumerate(rounds, start=first_row):
+        if not isinstance(kw, Mapping):
+            errors.append(FieldError("row", f"expected a dict, got {type(kw).__name__}", i))
+            continue
+        before = len(errors)
+        v = round_values(kw, errors, i)
+        if len(errors) == before:
+            records.append(round_record(v))
+    if errors:
+        raise InvalidRecord(errors, "batch of rounds")
+    return records
 
 
 # --------------------------------------------------------------------------- analytics
 
-_IDENTITY = ("bot_id", "session_id", "round_number", "game_name", "platform_code")
-
-
-def _analytics_common(
-    kw: Mapping[str, Any],
-    conv: Mapping[str, Converter],
-    errors: list[FieldError],
-    aliases: Mapping[str, str],
-    *,
-    round_required: bool = True,
-    derived: frozenset[str] = frozenset(),
-) -> tuple[dict[str, Any], RoundContext | None]:
-    start = len(errors)
-    v = _convert(kw, conv, errors, None, aliases, derived | {"date_bucket", "hour_bucket"})
-    ctx: RoundContext | None = None
-    rid = v.get("round_id")
-    if rid is None:
-        if round_required and "round_id" not in {e.field for e in errors[start:]}:
-            errors.append(FieldError("round_id", "required (the id log_crash_round returned)"))
-    else:
-        ctx = recent_round(rid)
-    if ctx is not None:
-        for name in _IDENTITY:
-            mine = getattr(ctx, name)
-            if v.get(name) is None:
-                v[name] = mine
-            elif name in ("bot_id", "session_id", "round_number") and v[name] != mine:
-                errors.append(FieldError(name, f"{v[name]!r} is not the round's {name} ({mine!r})"))
-    if v.get("timestamp") is None:
-        v["timestamp"] = ctx.timestamp if ctx is not None else _now()
-    v["date_bucket"] = v["timestamp"].date()
-    return v, ctx
+R = TypeVar("R", bound=Record)
 
 
 def _uuid5(*parts: object) -> uuid.UUID:
     return uuid.uuid5(CRASHDB_NAMESPACE, "\x1f".join(str(p) for p in parts))
 
 
+def _analytics_values(
+    kw: Mapping[str, Any],
+    lookup: _Lookup,
+    errors: list[FieldError],
+    *,
+    round_required: bool = True,
+) -> dict[str, Any]:
+    start = len(errors)
+    v = _convert(kw, lookup, errors)
+    if v.get("round_id") is None and round_required:
+        _require(v, ("round_id",), errors, None, start)
+        if errors and errors[-1].field == "round_id" and errors[-1].reason == "required":
+            errors[-1] = FieldError("round_id", "required (the id log_crash_round returned)")
+    if v.get("timestamp") is None:
+        v["timestamp"] = None
+        if v.get("round_id") is None:  # with a round: the round's time, set by the write path
+            v["timestamp"] = _now()
+            v["defaulted"] = _TIME_DEFAULTED
+    return v
+
+
+_TIME_DEFAULTED = frozenset({"timestamp"})
+_MULT_LOOKUP = _lookup(_MULT_RULES)
+_SIGNAL_LOOKUP = _lookup(_SIGNAL_RULES, {"pattern_type": "pattern_match_type"})
+_OUTCOME_LOOKUP = _lookup(OUTCOME_RULES, {"round_outcome": "outcome"})
+_MULT_FLAGS = (("crash", "is_crash"), ("cashout", "is_cashout"), ("max", "is_max"))
+
+
 def build_multiplier(**kw: Any) -> MultiplierRecord:
     """``log_round_multiplier_analytics``: a multiplier seen in a round (crash, cash-out...)."""
     errors: list[FieldError] = []
-    v, _ = _analytics_common(kw, _MULT_CONV, errors, {})
+    v = _analytics_values(kw, _MULT_LOOKUP, errors)
     _require(v, ("multiplier",), errors, None, 0)
-    for flag in ("is_crash", "is_cashout", "is_max"):
+    for _, flag in _MULT_FLAGS:
         if v.get(flag) is None:
             v[flag] = False
     if v.get("multiplier_kind") is None:
-        flags = (("crash", "is_crash"), ("cashout", "is_cashout"), ("max", "is_max"))
-        v["multiplier_kind"] = next((k for k, f in flags if v[f]), "observed")
+        v["multiplier_kind"] = next((k for k, f in _MULT_FLAGS if v[f]), "observed")
     if errors:
-        raise _invalid(errors, "multiplier")
-    return construct(
-        MultiplierRecord, id=_uuid5("multiplier", v["round_id"], v["multiplier_kind"]), **v
-    )
+        raise InvalidRecord(errors, "multiplier")
+    mid = _uuid5("multiplier", v["round_id"], v["multiplier_kind"])
+    return construct(MultiplierRecord, id=mid, **v)
 
 
 def build_signal(**kw: Any) -> SignalRecord:
     """``log_round_signal``: a signal (prediction) for a round and, later, whether it was right."""
     errors: list[FieldError] = []
-    v, _ = _analytics_common(
-        kw, _SIGNAL_CONV, errors, {"pattern_type": "pattern_match_type"}, round_required=False
-    )
+    v = _analytics_values(kw, _SIGNAL_LOOKUP, errors, round_required=False)
     _require(v, ("signal_type",), errors, None, 0)
     target, actual = v.get("target_multiplier"), v.get("actual_multiplier")
     if v.get("signal_correctness") is None and target is not None and actual is not None:
         v["signal_correctness"] = actual >= target
     if errors:
-        raise _invalid(errors, "signal")
+        raise InvalidRecord(errors, "signal")
     if v.get("round_id") is not None:
         sid = _uuid5("signal", v["round_id"], v["signal_type"])
     elif v.get("bot_id") is not None and v.get("round_number") is not None:
@@ -486,95 +484,60 @@ def build_signal(**kw: Any) -> SignalRecord:
 
 
 def build_outcome(**kw: Any) -> OutcomeRecord:
-    """``log_round_outcome``: the outcome of a bet, for reporting."""
+    """``log_round_outcome``: the outcome of a bet, for reporting. Outcome, profit, stake and
+    strategy default to the round's; ROI is derived by the write path from the final values."""
     errors: list[FieldError] = []
-    v, ctx = _analytics_common(kw, _OUTCOME_CONV, errors, {"round_outcome": "outcome"})
-    bad = {e.field for e in errors}
-    if ctx is not None:
-        for mine, theirs in (("outcome", "round_outcome"), ("profit_loss", "profit_loss")):
-            if v.get(mine) is None:
-                v[mine] = getattr(ctx, theirs)
-            elif getattr(ctx, theirs) is not None and v[mine] != getattr(ctx, theirs):
-                errors.append(
-                    FieldError(
-                        mine,
-                        f"{v[mine]} does not match the round's {theirs} ({getattr(ctx, theirs)})",
-                    )
-                )
-        if v.get("bet_amount") is None:
-            v["bet_amount"] = ctx.stake_value
-        if v.get("strategy_name") is None:
-            v["strategy_name"] = ctx.strategy_name
-    _require(v, ("outcome", "profit_loss"), errors, None, 0)
-    profit, bet = v.get("profit_loss"), v.get("bet_amount")
-    if profit is not None and bet is not None and bet > 0 and "roi_percent" not in bad:
-        roi = _q4(profit / bet * HUNDRED)
-        if v.get("roi_percent") is not None and v["roi_percent"] != roi:
-            errors.append(
-                FieldError(
-                    "roi_percent",
-                    f"{v['roi_percent']} does not match profit_loss / bet_amount * 100 = {roi}",
-                )
-            )
-        v["roi_percent"] = roi
+    v = _analytics_values(kw, _OUTCOME_LOOKUP, errors)
     target, actual = v.get("target_multiplier"), v.get("actual_multiplier")
     if v.get("hit_target") is None and target is not None and actual is not None:
         v["hit_target"] = actual >= target
     if errors:
-        raise _invalid(errors, "outcome")
-    v["hour_bucket"] = v["timestamp"].hour
+        raise InvalidRecord(errors, "outcome")
     return construct(OutcomeRecord, id=_uuid5("outcome", v["round_id"]), **v)
 
 
-def _support_common(
-    kw: Mapping[str, Any],
-    conv: Mapping[str, Converter],
-    errors: list[FieldError],
-    aliases: Mapping[str, str],
+_ERROR_LOOKUP = _lookup(_ERROR_RULES, {"metadata": "context"})
+_OCR_LOOKUP = _lookup(_OCR_RULES, {"status": "validation_status"})
+
+
+def _support_values(
+    kw: Mapping[str, Any], lookup: _Lookup, errors: list[FieldError]
 ) -> dict[str, Any]:
-    v = _convert(kw, conv, errors, None, aliases)
-    rid = v.get("round_id")
-    ctx = recent_round(rid) if rid is not None else None
-    if ctx is not None:
-        for name in ("bot_id", "session_id", "round_number"):
-            if v.get(name) is None:
-                v[name] = getattr(ctx, name)
+    v = _convert(kw, lookup, errors)
     if v.get("timestamp") is None:
         v["timestamp"] = _now()
+        v["defaulted"] = _TIME_DEFAULTED
     return v
 
 
 def build_error(**kw: Any) -> ErrorRecord:
     """``log_error``: an error a bot hit and how it recovered."""
     errors: list[FieldError] = []
-    v = _support_common(kw, _ERROR_CONV, errors, {"metadata": "context"})
+    v = _support_values(kw, _ERROR_LOOKUP, errors)
     _require(v, ("error_type",), errors, None, 0)
-    v.setdefault("severity", "error")
-    if v["severity"] is None:
+    if v.get("severity") is None:
         v["severity"] = "error"
     if v.get("resolved") is None:
         v["resolved"] = False
     if errors:
-        raise _invalid(errors, "error")
+        raise InvalidRecord(errors, "error")
     return construct(ErrorRecord, id=uuid.uuid4(), **v)
 
 
 def build_ocr(**kw: Any) -> OCRRecord:
     """``log_ocr_validation``: what the OCR read, what it was cleaned to, whether it passed."""
     errors: list[FieldError] = []
-    v = _support_common(kw, _OCR_CONV, errors, {"status": "validation_status"})
+    v = _support_values(kw, _OCR_LOOKUP, errors)
     if v.get("validation_status") is None:
         v["validation_status"] = "unknown"
     if errors:
-        raise _invalid(errors, "ocr")
+        raise InvalidRecord(errors, "ocr")
     return construct(OCRRecord, id=uuid.uuid4(), **v)
 
 
-_SESSION_ALIASES = {
-    "metadata": "metadata",
-    "start_time": "start_timestamp",
-    "end_time": "end_timestamp",
-}
+# --------------------------------------------------------------------------- sessions
+
+_SESSION_ALIASES = {"start_time": "start_timestamp", "end_time": "end_timestamp"}
 _SESSION_START_FIELDS = frozenset(
     {
         "bot_id",
@@ -592,13 +555,19 @@ _SESSION_START_FIELDS = frozenset(
 _SESSION_UPDATE_FIELDS = frozenset(
     {"bot_id", "session_id", "final_balance", "status", "notes", "end_timestamp", "metadata"}
 )
+_SESSION_START_LOOKUP = _lookup(
+    {k: r for k, r in _SESSION_RULES.items() if k in _SESSION_START_FIELDS}, _SESSION_ALIASES
+)
+_SESSION_UPDATE_LOOKUP = _lookup(
+    {k: r for k, r in _SESSION_RULES.items() if k in _SESSION_UPDATE_FIELDS},
+    {"end_time": "end_timestamp"},
+)
 
 
 def _session_values(
-    kw: Mapping[str, Any], allowed: frozenset[str], errors: list[FieldError]
+    kw: Mapping[str, Any], lookup: _Lookup, errors: list[FieldError]
 ) -> dict[str, Any]:
-    conv = {k: f for k, f in _SESSION_CONV.items() if k in allowed}
-    v = _convert(kw, conv, errors, None, _SESSION_ALIASES)
+    v = _convert(kw, lookup, errors)
     if "metadata" in v:
         v["session_metadata"] = v.pop("metadata")
     return v
@@ -620,14 +589,14 @@ def build_session_start(*args: Any, **kw: Any) -> SessionStartRecord:
     """``create_session_log``: a new session (completes one that rounds registered)."""
     kw = _positional("create_session_log", ("bot_id", "session_id"), args, kw)
     errors: list[FieldError] = []
-    v = _session_values(kw, _SESSION_START_FIELDS, errors)
+    v = _session_values(kw, _SESSION_START_LOOKUP, errors)
     _require(v, ("bot_id", "session_id"), errors, None, 0)
     if v.get("start_timestamp") is None:
         v["start_timestamp"] = _now()
     if v.get("status") is None:
         v["status"] = "active"
     if errors:
-        raise _invalid(errors, "session")
+        raise InvalidRecord(errors, "session")
     return construct(SessionStartRecord, id=_uuid5("session", v["bot_id"], v["session_id"]), **v)
 
 
@@ -635,40 +604,17 @@ def build_session_update(*args: Any, **kw: Any) -> SessionUpdateRecord:
     """``update_session_log``: final balance, status, notes; closing statuses set the end time."""
     kw = _positional("update_session_log", ("session_id",), args, kw)
     errors: list[FieldError] = []
-    v = _session_values(kw, _SESSION_UPDATE_FIELDS, errors)
+    v = _session_values(kw, _SESSION_UPDATE_LOOKUP, errors)
     _require(v, ("session_id",), errors, None, 0)
     status = v.get("status")
     if v.get("end_timestamp") is None and status is not None and status != "active":
         v["end_timestamp"] = _now()
     if errors:
-        raise _invalid(errors, "session update")
+        raise InvalidRecord(errors, "session update")
     return construct(SessionUpdateRecord, id=uuid.uuid4(), **v)
 
 
-def parse_round_id(value: Any) -> uuid.UUID:
-    """``round_id`` as the analytics functions accept it (UUID or its text)."""
-    return to_uuid(value)
-
-
-def validate_round_rows(
-    rounds: Iterable[Mapping[str, Any]], first_row: int = 0
-) -> list[dict[str, Any]]:
-    """Column dicts (with ``id``) for every row, or InvalidRecord naming every bad row."""
-    rows: list[dict[str, Any]] = []
-    errors: list[FieldError] = []
-    for i, kw in enumerate(rounds, start=first_row):
-        if not isinstance(kw, Mapping):
-            errors.append(FieldError("row", f"expected a dict, got {type(kw).__name__}", i))
-            continue
-        before = len(errors)
-        v = round_values(kw, errors, i)
-        if len(errors) == before:
-            v["id"] = round_uuid(v["bot_id"], v["session_id"], v["round_number"], v["bet_slot"])
-            rows.append(v)
-    if errors:
-        raise InvalidRecord(errors, "batch of rounds")
-    return rows
-
+# --------------------------------------------------------------------------- any kind
 
 _BUILDERS: dict[str, Any] = {
     "round": build_round,
@@ -690,12 +636,12 @@ def build_record(kind: str, fields: Mapping[str, Any]) -> Record:
     ``log_*`` function: the same validation as that function."""
     builder = _BUILDERS.get(kind) if isinstance(kind, str) else None
     if builder is None:
+        expected = ", ".join(RECORD_KINDS)
         raise InvalidRecord(
-            [
-                FieldError(
-                    "kind", f"unknown kind {kind!r}: expected one of {', '.join(RECORD_KINDS)}"
-                )
-            ]
+            [FieldError("kind", f"unknown kind {field_name(kind)}: expected one of {expected}")]
         )
+    bad = [k for k in fields if not isinstance(k, str)]
+    if bad:
+        raise InvalidRecord([FieldError(field_name(k), "unknown field") for k in bad], kind)
     record: Record = builder(**fields)
     return record

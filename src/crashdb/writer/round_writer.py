@@ -44,6 +44,7 @@ import contextlib
 import json
 import logging
 import os
+import tempfile
 import threading
 import time
 import traceback
@@ -58,10 +59,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from crashdb.config import get_settings
-from crashdb.exceptions import (
-    FieldError,
-    InvalidRecord,
-)
+from crashdb.exceptions import ConflictingRecord, FieldError, InvalidRecord
 from crashdb.ingest import validate
 from crashdb.ingest.records import record_from_json, record_to_json
 from crashdb.writer.sink import (
@@ -72,7 +70,7 @@ from crashdb.writer.sink import (
     WriteTimedOut,
     is_unavailable_error,
 )
-from crashdb.writer.spool import Spool, SpoolUnit
+from crashdb.writer.spool import Spool, SpoolUnit, encode_unit
 
 if TYPE_CHECKING:
     from crashdb.db.engine import Database
@@ -89,6 +87,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("crashdb.writer")
+
+RESCUE_DIR = "crashdb-rescue-spool"
 
 Unit = tuple["Record", ...]
 
@@ -132,6 +132,9 @@ class RoundWriter:
         write_timeout: a write still running after this many seconds is treated as an
             outage: its batch is spooled (the write may still commit; replaying it then is
             harmless) and so is everything after it until the write has finished.
+        rescue_dir: where ``close()`` saves batches that could be written neither to the
+            database nor to ``spool_dir`` (default: ``crashdb-rescue-spool`` in the system's
+            temporary directory); it is a spool directory: a writer on it replays them.
     """
 
     def __init__(
@@ -145,6 +148,7 @@ class RoundWriter:
         retry_initial: float = 0.25,
         retry_max: float = 5.0,
         write_timeout: float = 5.0,
+        rescue_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         settings = get_settings()
         if flush_interval is None:
@@ -165,6 +169,9 @@ class RoundWriter:
         self.retry_initial = retry_initial
         self.retry_max = retry_max
         self.write_timeout = float(write_timeout)
+        self.rescue_dir = Path(
+            rescue_dir if rescue_dir is not None else Path(tempfile.gettempdir()) / RESCUE_DIR
+        ).absolute()
         self.sink: RecordSink = sink if sink is not None else DatabaseSink(db)
         self._committer = Committer(self.sink, f"crashdb-writer-commit-{id(self):x}")
         self._running_write: Future[None] | None = None
@@ -312,14 +319,14 @@ class RoundWriter:
             log.error("crashdb writer: background thread still busy after %ss", timeout)
             return
         with self._io_lock:
-            # anything queued while the thread was finishing (it just tried the spool)
-            self._cycle(final=True, replay=False)
-            if self._held:
-                log.error(
-                    "crashdb writer: %d batch(es) could be neither written nor spooled",
-                    len(self._held),
-                )
-            self._spool.close()
+            try:
+                # anything queued while the thread was finishing (it just tried the spool)
+                self._cycle(final=True, replay=False)
+            except Exception:
+                log.exception("crashdb writer: unexpected error while closing")
+            self._rescue_held()
+            with contextlib.suppress(Exception):
+                self._spool.close()
             self._committer.close()
         _live_writers.discard(self)
 
@@ -352,9 +359,12 @@ class RoundWriter:
                 self._cycle(final=True)
             except Exception:
                 log.exception("crashdb writer: unexpected error while writing after close")
-            self._spool.close()
+            done = not self._held and not self._queue
+            self._rescue_held()
+            with contextlib.suppress(Exception):
+                self._spool.close()
             self._committer.close()
-            return not self._held and not self._queue
+            return done
 
     # ------------------------------------------------------------------ background thread
 
@@ -376,8 +386,9 @@ class RoundWriter:
                 return
 
     def _cycle(self, final: bool, replay: bool = True) -> None:
-        """One round of work: held batches, spool replay, then everything queued."""
-        self._retry_held()
+        """One round of work: held batches, spool replay, then everything queued. ``final``
+        (closing) tries the database even inside the retry back-off window."""
+        self._retry_held(force=final)
         due = final or time.monotonic() >= self._next_retry
         if replay and self._spool.backlog and due:
             self._replay()
@@ -470,16 +481,65 @@ class RoundWriter:
         self._next_retry = time.monotonic() + self._retry_delay
         self._retry_delay = min(self._retry_delay * 2, self.retry_max)
 
+    def _rescue_held(self) -> None:
+        """At close: batches that could be neither written nor spooled go to a rescue spool
+        directory (a RoundWriter with that ``spool_dir`` replays them); if even that fails,
+        they are logged as JSON lines. Either way the log says how many and where."""
+        if not self._held:
+            return
+        units = [u for batch in self._held for u in batch]
+        count = sum(len(u) for u in units)
+        lines = []
+        for unit in units:
+            try:
+                lines.append(encode_unit(self._encode(unit)))
+            except Exception:  # pragma: no cover - a record always has a JSON form
+                lines.append(repr(unit))
+        root = self.rescue_dir
+        try:
+            rescue = Spool(root)
+            path = rescue.append([json.loads(line) for line in lines])
+            rescue.close()
+        except Exception as exc:
+            self.stats.lost_records += count
+            log.error(
+                "crashdb writer: %d record(s) could be written neither to the database nor to "
+                "the spool %s nor to %s (%s); they follow, one JSON array of records per line:\n%s",
+                count,
+                self.spool_dir,
+                root,
+                exc,
+                "\n".join(lines),
+            )
+        else:
+            self.stats.rescued_records += count
+            log.error(
+                "crashdb writer: %d record(s) could be written neither to the database nor to "
+                "the spool %s; saved to %s (a RoundWriter with spool_dir=%s replays them)",
+                count,
+                self.spool_dir,
+                path,
+                root,
+            )
+        self._held.clear()
+
     def _encode(self, unit: Sequence[Record]) -> SpoolUnit:
         to_json = record_to_json
         return [to_json(r) for r in unit]
 
     def _dead_letter(self, unit: Sequence[Record], exc: BaseException) -> None:
         self.stats.dead_lettered_units += 1
+        self.stats.dead_lettered_records += len(unit)
+        if isinstance(exc, ConflictingRecord):
+            self.stats.conflicts += 1
         error = "".join(traceback.format_exception(exc))
+        fields = (
+            [{"field": e.field, "reason": e.reason, "row": e.row} for e in exc.errors]
+            if isinstance(exc, InvalidRecord)
+            else []
+        )
         try:
-            line = json.dumps(self._encode(unit), separators=(",", ":"), ensure_ascii=False)
-            path = self._spool.dead_letter([line], error)
+            path = self._spool.dead_letter([encode_unit(self._encode(unit))], error, fields)
         except Exception:
             log.exception("crashdb writer: cannot dead-letter %r (refused: %s)", unit, exc)
             return
@@ -497,26 +557,27 @@ class RoundWriter:
             return
         try:
             self._spool.append([self._encode(u) for u in units])
-        except OSError:
+        except Exception:
             log.exception("crashdb writer: cannot spool to %s; keeping in memory", self.spool_dir)
             self._held.append(units)
             return
         self.stats.spooled_batches += 1
         self.stats.spooled_records += sum(len(u) for u in units)
 
-    def _retry_held(self) -> None:
+    def _retry_held(self, force: bool = False) -> None:
         """Batches that could not be spooled (disk trouble): write them if the database is
-        back and nothing older is spooled, else try the spool again."""
+        back and nothing older is spooled, else try the spool again. ``force`` ignores the
+        retry back-off (closing: this is the last chance)."""
         while self._held:
             units = self._held[0]
-            if not self._spool.backlog and time.monotonic() >= self._next_retry:
+            if not self._spool.backlog and (force or time.monotonic() >= self._next_retry):
                 units = self._held[0] = self._write_direct(units)
                 if not units:
                     self._held.pop(0)
                     continue
             try:
                 self._spool.append([self._encode(u) for u in units])
-            except OSError:
+            except Exception:
                 return
             self._held.pop(0)
             self.stats.spooled_batches += 1

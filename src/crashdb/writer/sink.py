@@ -86,6 +86,10 @@ class WriterStats:
     replayed_segments: int = 0
     replayed_records: int = 0
     dead_lettered_units: int = 0
+    dead_lettered_records: int = 0
+    conflicts: int = 0  # units refused because a key is stored with other content
+    rescued_records: int = 0  # written to the rescue directory at close (spool unwritable)
+    lost_records: int = 0  # placed nowhere at close (logged as JSON lines)
     failed_attempts: int = 0
     last_error: str | None = None
 

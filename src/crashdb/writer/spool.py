@@ -37,7 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEAD_LETTER_DIR", "LOCK_NAME", "SEGMENT_SUFFIX", "Spool", "SpoolUnit"]
+__all__ = [
+    "DEAD_LETTER_DIR",
+    "LOCK_NAME",
+    "SEGMENT_SUFFIX",
+    "Spool",
+    "SpoolUnit",
+    "encode_unit",
+]
 
 log = logging.getLogger("crashdb.writer")
 
@@ -49,6 +56,12 @@ _SEGMENT = re.compile(r"^\d{12}\.jsonl$")
 
 # One unit as stored: the JSON-safe dicts of records that go in one transaction.
 SpoolUnit = list[dict[str, Any]]
+
+
+def encode_unit(unit: SpoolUnit) -> str:
+    """One unit as a spool line: ASCII JSON, so any text a record can hold (even a string that
+    UTF-8 cannot encode) is written, and read back exactly."""
+    return json.dumps(unit, separators=(",", ":"), ensure_ascii=True)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -169,7 +182,7 @@ class Spool:
         """Durably store one batch as a new segment at the end of the backlog."""
         own = self._own_dir()
         path = own.path / f"{own.next_seq:012d}{SEGMENT_SUFFIX}"
-        lines = [json.dumps(u, separators=(",", ":"), ensure_ascii=False) for u in units]
+        lines = [encode_unit(u) for u in units]
         _write_durably(path, lines)
         own.next_seq += 1
         own.segments.append(path)
@@ -224,8 +237,12 @@ class Spool:
 
     # --- dead letters
 
-    def dead_letter(self, lines: Sequence[str], error: str) -> Path:
-        """Store units the database refused (not for a connection reason) for inspection."""
+    def dead_letter(
+        self, lines: Sequence[str], error: str, errors: Sequence[dict[str, Any]] = ()
+    ) -> Path:
+        """Store units the database refused (not for a connection reason) for inspection:
+        ``<stem>.jsonl`` (the units), ``<stem>.error.txt`` (what was raised) and, for a refused
+        record, ``<stem>.errors.json`` (each field and reason)."""
         dead = self.root / DEAD_LETTER_DIR
         dead.mkdir(parents=True, exist_ok=True)
         self._dead_seq += 1
@@ -233,6 +250,8 @@ class Spool:
         path = dead / f"{stem}{SEGMENT_SUFFIX}"
         _write_durably(path, lines)
         _write_durably(dead / f"{stem}.error.txt", [error])
+        if errors:
+            _write_durably(dead / f"{stem}.errors.json", [json.dumps(list(errors))])
         return path
 
     def dead_letter_segment(self, path: Path, error: str) -> Path:
