@@ -43,8 +43,8 @@ from sqlalchemy.engine import make_url
 from crashdb import Database, DatabaseConnection, log_batch_rounds, log_crash_round
 from crashdb.db.models import BotVMRegistration, CrashGameRound
 from crashdb.ingest.copy import copy_rows, raw_connection
+from crashdb.ingest.rounds import build_round, validate_round_rows
 from crashdb.ingest.tables import ROUND_COLUMNS, round_tuple
-from crashdb.ingest.validate import build_round, validate_round_rows
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 BOTS = 8

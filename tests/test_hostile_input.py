@@ -42,6 +42,7 @@ from crashdb.db.models import Base
 from crashdb.ingest import validate
 from crashdb.ingest.conflicts import same_json
 from crashdb.ingest.files import import_rounds
+from crashdb.ingest.rounds import build_round
 from crashdb.ingest.tables import TABLE_OF, record_columns
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -170,7 +171,7 @@ def _linked(key: str) -> dict[str, Any]:
 
 Call = tuple[Callable[..., Any], Callable[[str], dict[str, Any]], Callable[..., Any], str]
 CALLS: dict[str, Call] = {
-    "round": (log_crash_round, _round, validate.build_round, "crash_game_rounds"),
+    "round": (log_crash_round, _round, build_round, "crash_game_rounds"),
     "multiplier": (
         log_round_multiplier_analytics,
         lambda k: {**_linked(k), "multiplier": Decimal("2.45"), "is_crash": True},
@@ -215,16 +216,7 @@ CALLS: dict[str, Call] = {
     ),
 }
 # every keyword each call accepts (aliases included), from the builders' own lookups
-FIELDS: dict[str, list[str]] = {
-    "round": sorted(validate.ROUND_LOOKUP),
-    "multiplier": sorted(validate._MULT_LOOKUP),
-    "signal": sorted(validate._SIGNAL_LOOKUP),
-    "outcome": sorted(validate._OUTCOME_LOOKUP),
-    "error": sorted(validate._ERROR_LOOKUP),
-    "ocr": sorted(validate._OCR_LOOKUP),
-    "session": sorted(validate._SESSION_START_LOOKUP),
-    "session_update": sorted(validate._SESSION_UPDATE_LOOKUP),
-}
+FIELDS: dict[str, list[str]] = {k: list(v) for k, v in validate.ACCEPTED_FIELDS.items()}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -407,10 +407,8 @@ def test_property_valid_in_stored_out_exactly(
 def test_routed_to_the_writer_when_configured(
     db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    writer_module = pytest.importorskip("crashdb.writer.round_writer")
-    if not hasattr(writer_module, "get_default_writer"):
-        pytest.xfail("crashdb.writer.round_writer.get_default_writer not landed yet")
     import crashdb.api as ingest
+    import crashdb.writer.default as writer_module
 
     monkeypatch.setenv("CRASHDB_USE_WRITER", "true")
     monkeypatch.setenv("CRASHDB_SPOOL_DIR", str(tmp_path / "spool"))

@@ -28,7 +28,7 @@ from crashdb.ingest import (
     round_uuid,
 )
 from crashdb.ingest.columnar import Slow, columnar_rounds
-from crashdb.ingest.validate import validate_round_rows
+from crashdb.ingest.rounds import validate_round_rows
 
 
 def win(**over: Any) -> dict[str, Any]:

@@ -22,8 +22,8 @@ from sqlalchemy.exc import OperationalError
 from crashdb import Database
 from crashdb.ingest import build_round, write_records
 from crashdb.ingest.records import RoundRecord, SessionStartRecord, construct, round_uuid
+from crashdb.ingest.rounds import round_values
 from crashdb.ingest.tables import ROUND_COLUMNS, ROUNDS, insert_rows, round_tuple
-from crashdb.ingest.validate import round_values
 
 
 def _kw(n: int, **over: Any) -> dict[str, Any]:

@@ -36,11 +36,7 @@ from crashdb import (
     SchemaNotInitialized,
 )
 from crashdb.ingest import RoundRecord, record_from_json
-from crashdb.writer.round_writer import (
-    close_default_writer,
-    get_default_writer,
-    is_unavailable_error,
-)
+from crashdb.writer import close_default_writer, get_default_writer, is_unavailable_error
 from crashdb.writer.spool import DEAD_LETTER_DIR, LOCK_NAME
 from writer_support import (
     MemorySink,

@@ -44,7 +44,7 @@ from crashdb.ingest.validate import (
     build_session_update,
     build_signal,
 )
-from crashdb.writer.round_writer import get_default_writer as _writer
+from crashdb.writer.default import get_default_writer as _writer
 
 __all__ = [
     "create_session_log",

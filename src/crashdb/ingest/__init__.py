@@ -6,12 +6,15 @@
         -> validate  (records built and checked by the rules of ``rules``)
         -> store     (one transaction: insert, or COPY past a threshold)
 
-Modules: :mod:`~crashdb.ingest.rules` (the one rule table: a rule per column),
-:mod:`~crashdb.ingest.records` (the typed records), :mod:`~crashdb.ingest.validate` (the
-builders: keyword arguments in, a record or :class:`~crashdb.InvalidRecord` out),
-:mod:`~crashdb.ingest.columnar` (the same rules applied a column at a time),
-:mod:`~crashdb.ingest.store` (the write path), :mod:`~crashdb.ingest.copy` (PostgreSQL
-COPY), :mod:`~crashdb.ingest.files` (``crashdb import``).
+Modules: :mod:`~crashdb.ingest.rules` (the one rule table: a rule per column) and
+:mod:`~crashdb.ingest.values` (how a rule converts one value or checks a column),
+:mod:`~crashdb.ingest.records` (the typed records), :mod:`~crashdb.ingest.fields`,
+:mod:`~crashdb.ingest.rounds` and :mod:`~crashdb.ingest.validate` (the builders: keyword
+arguments in, a record or :class:`~crashdb.InvalidRecord` out), :mod:`~crashdb.ingest.columnar`
+(the same rules a column at a time, for large batches), :mod:`~crashdb.ingest.store` (the one
+write path) with :mod:`~crashdb.ingest.tables`, :mod:`~crashdb.ingest.registry`,
+:mod:`~crashdb.ingest.conflicts` and :mod:`~crashdb.ingest.copy` (PostgreSQL COPY), and
+:mod:`~crashdb.ingest.files` (``crashdb import``).
 """
 
 from __future__ import annotations

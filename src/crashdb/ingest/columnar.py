@@ -4,7 +4,7 @@ Validating row by row costs tens of microseconds per round in Python, as much as
 spends storing it. For a batch of plain values (Decimals, ints, strs, aware datetimes, dicts)
 this module checks each column with :meth:`crashdb.ingest.rules.Rule.check_column` (list
 comprehensions, ``min``/``max`` over the column) and derives each row's money with the same
-:func:`crashdb.ingest.validate.derive_money` as the row path.
+:func:`crashdb.ingest.rounds.derive_money` as the row path.
 
 It only ever says "the batch is valid, here are its records" or "not sure": anything unusual
 (an unknown key, a value of an unexpected type, any rule broken) raises
@@ -21,17 +21,17 @@ from typing import Any
 
 from crashdb.db.models import OUTCOMES
 from crashdb.exceptions import FieldError, InvalidRecord
+from crashdb.ingest.fields import ROUND_RULES
 from crashdb.ingest.records import RoundRecord, construct, round_uuid
-from crashdb.ingest.rules import Slow
-from crashdb.ingest.validate import (
+from crashdb.ingest.rounds import (
     ROUND_DEFAULTS,
     ROUND_LOOKUP,
     ROUND_REQUIRED,
-    ROUND_RULES,
     derive_money,
     round_record,
     round_values,
 )
+from crashdb.ingest.values import Slow
 
 __all__ = ["RoundStream", "Slow", "columnar_rounds"]
 

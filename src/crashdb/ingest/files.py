@@ -31,8 +31,8 @@ from crashdb.db.engine import Database
 from crashdb.exceptions import ConflictingRecord, FieldError, InvalidRecord
 from crashdb.ingest.columnar import RoundStream
 from crashdb.ingest.registry import run_write
+from crashdb.ingest.rounds import validate_round_rows
 from crashdb.ingest.store import write_in
-from crashdb.ingest.validate import validate_round_rows
 
 __all__ = ["FORMATS", "ImportResult", "count_rows", "import_rounds", "read_chunks"]
 

@@ -43,6 +43,7 @@ from crashdb.exceptions import FieldError, InvalidRecord
 from crashdb.ingest.columnar import RoundStream
 from crashdb.ingest.conflicts import Candidate, check_stored, compare_repeats, dedupe
 from crashdb.ingest.copy import copy_rounds
+from crashdb.ingest.fields import OUTCOME_RULES
 from crashdb.ingest.records import (
     Record,
     RoundRecord,
@@ -50,7 +51,7 @@ from crashdb.ingest.records import (
     SessionUpdateRecord,
 )
 from crashdb.ingest.registry import Known, WriteResult, known_for, register, run_write
-from crashdb.ingest.rules import BadValue, roi_percent
+from crashdb.ingest.rules import roi_percent
 from crashdb.ingest.tables import (
     COLUMNS,
     ROUNDS,
@@ -60,7 +61,7 @@ from crashdb.ingest.tables import (
     record_columns,
     round_tuple,
 )
-from crashdb.ingest.validate import OUTCOME_RULES
+from crashdb.ingest.values import BadValue
 
 __all__ = ["COPY_THRESHOLD", "WriteResult", "write_in", "write_records"]
 

@@ -6,11 +6,8 @@ Modules: :mod:`~crashdb.writer.round_writer` (the writer), :mod:`~crashdb.writer
 
 from __future__ import annotations
 
-from crashdb.writer.round_writer import (
-    RoundWriter,
-    close_default_writer,
-    get_default_writer,
-)
+from crashdb.writer.default import close_default_writer, get_default_writer
+from crashdb.writer.round_writer import RoundWriter
 from crashdb.writer.sink import DatabaseSink, RecordSink, WriterStats, is_unavailable_error
 
 __all__ = [

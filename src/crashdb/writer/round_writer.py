@@ -76,15 +76,7 @@ if TYPE_CHECKING:
     from crashdb.db.engine import Database
     from crashdb.ingest import Record
 
-__all__ = [
-    "DatabaseSink",
-    "RecordSink",
-    "RoundWriter",
-    "WriterStats",
-    "close_default_writer",
-    "get_default_writer",
-    "is_unavailable_error",
-]
+__all__ = ["RESCUE_DIR", "RoundWriter"]
 
 log = logging.getLogger("crashdb.writer")
 
@@ -184,7 +176,7 @@ class RoundWriter:
         self._held: list[Sequence[Unit]] = []  # batches neither written nor spooled (disk error)
         self._retry_delay = retry_initial
         self._next_retry = 0.0
-        self._pid = os.getpid()
+        self.pid = os.getpid()  # the process that made it
         self._spool = Spool(self.spool_dir)
         try:
             self._spool.adopt_orphans()
@@ -606,31 +598,3 @@ class RoundWriter:
             log.warning("crashdb writer: database is back; spool replayed")
         self._retry_delay = self.retry_initial
         self._next_retry = 0.0
-
-
-_default_writer: RoundWriter | None = None
-_default_lock = threading.Lock()
-
-
-def get_default_writer() -> RoundWriter:
-    """The process-wide writer the plain ``log_*`` functions use when ``CRASHDB_USE_WRITER``
-    is set; configured from the settings (spool dir, flush interval, batch size) and closed
-    at interpreter exit. A new one is made after it was closed, or in a forked child."""
-    global _default_writer
-    writer = _default_writer
-    if writer is not None and not writer.closed and writer._pid == os.getpid():
-        return writer
-    with _default_lock:
-        writer = _default_writer
-        if writer is None or writer.closed or writer._pid != os.getpid():
-            writer = _default_writer = RoundWriter()
-        return writer
-
-
-def close_default_writer() -> None:
-    """Flush and close the process-wide writer, if one was started."""
-    global _default_writer
-    with _default_lock:
-        writer, _default_writer = _default_writer, None
-    if writer is not None and writer._pid == os.getpid():
-        writer.close()
