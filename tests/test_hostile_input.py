@@ -45,6 +45,8 @@ from crashdb.ingest.files import import_rounds
 from crashdb.ingest.rounds import build_round
 from crashdb.ingest.tables import TABLE_OF, record_columns
 
+pytestmark = pytest.mark.slow  # Hypothesis and several databases per test: still run by make test
+
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 # --------------------------------------------------------------------------- hostile values

@@ -50,6 +50,8 @@ from crashdb.ingest.files import import_rounds
 from crashdb.writer.spool import DEAD_LETTER_DIR
 from parity_corpus import CORPUS, GOOD_ROUNDS, resolve, to_json_line
 
+pytestmark = pytest.mark.slow  # Hypothesis and several databases per test: still run by make test
+
 SEED: dict[str, Callable[..., Any]] = {
     "round": log_crash_round,
     "multiplier": log_round_multiplier_analytics,
