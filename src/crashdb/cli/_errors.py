@@ -111,12 +111,13 @@ def _missing_schema(error: BaseException) -> bool:
 
 
 def settings_error(error: Any) -> CliError:
-    """A pydantic ValidationError of :class:`crashdb.config.Settings` (the input of secret
-    settings is never shown)."""
+    """A pydantic ValidationError of :class:`crashdb.config.Settings` (what was given for a
+    password or a URL, which may hold one, is never shown)."""
     parts = []
     for e in error.errors():
         name = ".".join(str(x) for x in e.get("loc", ())) or "setting"
-        shown = "" if "PASSWORD" in name.upper() else f" (got {str(e.get('input'))[:40]!r})"
+        secret = any(word in name.upper() for word in ("PASSWORD", "URL"))
+        shown = "" if secret else f" (got {str(e.get('input'))[:40]!r})"
         parts.append(f"{name}: {e.get('msg', 'invalid')}{shown}")
     return CliError(
         "invalid configuration: " + "; ".join(parts),
