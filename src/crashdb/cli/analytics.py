@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crashdb.cli._app import DbUrl, JsonFlag, app, console, err_console, open_db, print_json
+from crashdb.cli._errors import CliError
 from crashdb.cli._text import add_row, markup, plain
 from crashdb.cli.listing import require_known
 
@@ -281,7 +282,12 @@ def export_cmd(
     """
     from crashdb.analytics.export import export_multipliers, export_rounds, format_of, row_count
 
-    kind_format = format_of(out, fmt.value if fmt else None)
+    try:
+        kind_format = format_of(out, fmt.value if fmt else None)
+    except ValueError as exc:
+        raise CliError(
+            str(exc), "pass --format jsonl, --format csv or --format parquet", 2
+        ) from None
     db = open_db(db_url)
     require_known(db, "bot", bot)
     require_known(db, "game", game)

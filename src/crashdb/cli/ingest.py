@@ -82,20 +82,24 @@ def import_file(
         written = "" if resumable else " Nothing was written (all-or-nothing)."
         if len(exc.errors) == 1:
             err_console.print(
-                plain(f"Error: cannot import {file.name}: {exc.errors[0]}.{written}"), style="red"
+                plain(f"Error: cannot import {file.name}: {exc.errors[0]}.{written}"),
+                style="red",
+                soft_wrap=True,
             )
         else:
             err_console.print(
-                plain(f"Error: {len(exc.errors)} problems in {file.name}.{written}"), style="red"
+                plain(f"Error: {len(exc.errors)} problems in {file.name}.{written}"),
+                style="red",
+                soft_wrap=True,
             )
             for e in exc.errors[:_SHOWN_ERRORS]:
-                err_console.print(plain(f"  {e}"))
+                err_console.print(plain(f"  {e}"), soft_wrap=True)
         if len(exc.errors) > _SHOWN_ERRORS:
             err_console.print(f"  ... and {len(exc.errors) - _SHOWN_ERRORS} more")
         hint = "fix the rows named above and run the import again"
         if resumable:
             hint += " (chunks before the bad one were committed; stored rows are skipped)"
-        err_console.print(plain(f"Hint: {hint}"), style="yellow")
+        err_console.print(plain(f"Hint: {hint}"), style="yellow", soft_wrap=True)
         raise typer.Exit(1) from None
     if json_out:
         print_json({"rows": result.rows, "inserted": result.inserted, "skipped": result.skipped})

@@ -157,9 +157,9 @@ def _check_columns(names: list[str], path: Path) -> None:
         raise InvalidRecord(errors, f"file {path.name}")
 
 
-def _bad_file(path: Path, reason: str, row: int | None = None) -> InvalidRecord:
-    field = "line" if row is not None else "file"
-    return InvalidRecord([FieldError(field, reason, row)], f"file {path.name}")
+def _bad_file(path: Path, reason: str, line: int | None = None) -> InvalidRecord:
+    field = f"line {line}" if line is not None else "file"
+    return InvalidRecord([FieldError(field, reason)], f"file {path.name}")
 
 
 def _chunked(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
