@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -36,13 +35,29 @@ def plain(value: Any) -> str:
     return "".join(ch if ch.isprintable() else _visible(ch) for ch in text)
 
 
-def markup(template: str, *values: Any) -> Text:
-    """Our own Rich markup ``template`` with ``{}`` placeholders filled by ``values`` as text.
+_SLOT = "\ue000"  # a private-use character stands for each ``{}`` while the markup is parsed
 
-    The template is ours; the values are escaped (and made :func:`plain`) before the markup is
-    parsed, so nothing a value holds becomes a style or a control sequence.
+
+def markup(template: str, *values: Any) -> Text:
+    """Our own Rich markup ``template`` with its ``{}`` slots filled by ``values`` as text.
+
+    Only the template is parsed as markup; each value is inserted afterwards as
+    :func:`plain` text in the style of its slot, so nothing a value holds (brackets,
+    backslashes, emoji codes, control characters) can become a style or a sequence.
     """
-    return Text.from_markup(template.format(*(escape(plain(v)) for v in values)))
+    parsed = Text.from_markup(template.replace("{}", _SLOT), emoji=False)
+    out = Text()
+    start = 0
+    slots = [i for i, ch in enumerate(parsed.plain) if ch == _SLOT]
+    if len(slots) != len(values):
+        raise ValueError(f"{len(slots)} slots in the template for {len(values)} values")
+    for index, value in zip(slots, values, strict=True):
+        out.append_text(parsed[start:index])
+        styles = [str(span.style) for span in parsed.spans if span.start <= index < span.end]
+        out.append(plain(value), style=" ".join(styles) or None)
+        start = index + 1
+    out.append_text(parsed[start:])
+    return out
 
 
 def add_row(table: Table, *cells: Any) -> None:
