@@ -8,9 +8,8 @@ last round and profit; registered bots and opened sessions without rounds are li
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -27,8 +26,9 @@ from crashdb.cli._errors import CliError
 from crashdb.cli._text import add_row, plain
 from crashdb.db.engine import Database
 from crashdb.db.models import BotVMRegistration, CrashGameRound, GamePlatformConfig, SessionLog
+from crashdb.report.text import human_time, natural_key, shown_id
 
-__all__ = ["Kind", "human_time", "natural_key", "require_known"]
+__all__ = ["Kind", "list_rows", "require_known"]
 
 R = CrashGameRound.__table__.c
 BOTS = BotVMRegistration.__table__.c
@@ -43,24 +43,6 @@ class Kind(StrEnum):
     sessions = "sessions"
     strategies = "strategies"
     games = "games"
-
-
-def natural_key(text: str | None) -> tuple[Any, ...]:
-    """Sort key: digit runs compare as numbers (``bot_2`` < ``bot_10``), then the text."""
-    s = text or ""
-    parts = re.split(r"(\d+)", s.casefold())
-    return (tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p != ""), s)
-
-
-def human_time(value: Any) -> str:
-    """``2026-03-01 12:00:09`` (UTC, to the second), or ``-``."""
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return str(value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"))
 
 
 def _money(value: Any) -> str:
@@ -194,7 +176,7 @@ def _shown(value: Any) -> Any:
         return Text("(none)", style="dim")
     if isinstance(value, int):
         return f"{value:,}"
-    return "(empty)" if value == "" else value
+    return Text(shown_id(value), style="dim") if value == "" else value
 
 
 # ------------------------------------------------------------------------------ known ids
