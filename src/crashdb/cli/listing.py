@@ -127,9 +127,9 @@ def _without_rounds(
 
 _COLUMNS: dict[Kind, tuple[str, ...]] = {
     Kind.bots: ("bot_id", "sessions", "rounds"),
-    Kind.sessions: ("session_id", "bot_id", "game", "strategy", "rounds"),
-    Kind.strategies: ("strategy_name", "bots", "sessions", "rounds"),
-    Kind.games: ("game_name", "bots", "sessions", "rounds"),
+    Kind.sessions: ("session_id", "bot_id", "game", "rounds"),
+    Kind.strategies: ("strategy_name", "bots", "rounds"),
+    Kind.games: ("game_name", "bots", "rounds"),
 }
 
 
@@ -153,19 +153,31 @@ def list_command(
         console.print(f"No {kind.value} recorded yet.")
         return
     cols = _COLUMNS[kind]
-    table = Table(box=box.SIMPLE_HEAD, title=kind.value)
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title=f"{kind.value} (times in UTC)",
+        pad_edge=False,
+        collapse_padding=True,
+        show_edge=False,
+    )
     for c in cols:
-        table.add_column(c, justify="right" if c in ("sessions", "rounds", "bots") else "left")
-    table.add_column("first round (UTC)", no_wrap=True)
-    table.add_column("last round (UTC)", no_wrap=True)
+        number = c in ("sessions", "rounds", "bots")
+        header = c.removesuffix("_id").removesuffix("_name")
+        table.add_column(
+            header, justify="right" if number else "left", no_wrap=number, overflow="fold"
+        )  # ids wrap, never cut short
+    first = kind is not Kind.sessions  # (a session's first round: --json)
+    if first:
+        table.add_column("first round", no_wrap=True)
+    table.add_column("last round", no_wrap=True)
     table.add_column("profit", justify="right", no_wrap=True)
     for r in rows:
         add_row(
             table,
             *(_shown(r[c]) for c in cols),
-            human_time(r["first_round_at"]),
-            human_time(r["last_round_at"]),
-            r["profit"],
+            *([human_time(r["first_round_at"])[:16]] if first else []),
+            human_time(r["last_round_at"])[:16],
+            f"{Decimal(r['profit']):+,.2f}",
         )
     console.print(table)
     console.print(f"{len(rows):,} {kind.value}", style="dim")
