@@ -91,6 +91,8 @@ def test_bad_option_values_are_usage_errors(loaded: str) -> None:
     fails(["distribution", "aviator", "--limit", "0", "--db-url", loaded], 2, "--limit")
     fails(["export", "x.xlsx", "--db-url", loaded], 2, "x.xlsx", "--format")
     fails(["list", "robots", "--db-url", loaded], 2, "robots")
+    fails(["stats"], 2, "Missing argument", "bot, session, game, strategy")
+    fails(["statz", "bot", "x"], 2, "No such command", "crashdb --help")
 
 
 def test_bad_database_urls_and_settings() -> None:

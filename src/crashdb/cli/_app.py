@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -73,7 +74,8 @@ def _take_debug(args: Sequence[str]) -> tuple[list[str], bool]:
 def _usage_lines(error: Any) -> tuple[str, str]:
     ctx = getattr(error, "ctx", None)
     path = ctx.command_path if ctx is not None else "crashdb"
-    return f"{path}: {error.format_message()}", f"see `{path} --help`"
+    message = re.sub(r"\s*\n\s*", " ", error.format_message())  # "Choose from:\n\tbot,\n..."
+    return f"{path}: {message}", f"see `{path} --help`"
 
 
 def _report(message: str, hint: str | None) -> None:
