@@ -21,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crashdb.cli import app
+from crashdb.cli._errors import CliError
 from factories import SessionSpec, add_session
 
 runner = CliRunner()
@@ -224,11 +225,18 @@ def test_debug_shows_the_traceback_and_the_default_does_not(tmp_path: Path) -> N
     assert quiet.returncode == 1
     assert quiet.stderr.startswith("Error: no database at") and "Traceback" not in quiet.stderr
     assert quiet.stdout == ""
-    for run in (
-        _crashdb("stats", "bot", "b", "--debug", cwd=tmp_path),
-        _crashdb("--debug", "stats", "bot", "b", cwd=tmp_path),
-        _crashdb("stats", "bot", "b", env={"CRASHDB_DEBUG": "1"}, cwd=tmp_path),
+    loud = _crashdb("stats", "bot", "b", "--debug", cwd=tmp_path)
+    assert loud.returncode == 1
+    assert "Traceback" in loud.stderr and "CliError" in loud.stderr, loud.stderr[-2000:]
+    # In this process: the boundary lets the exception through instead of explaining it.
+    for args, env in (
+        (["--debug", "stats", "bot", "b"], None),
+        (["stats", "bot", "b"], {"CRASHDB_DEBUG": "1"}),
+        (["stats", "bot", "b", "--", "--debug"], {"CRASHDB_DEBUG": "0"}),
     ):
-        assert run.returncode == 1
-        assert "Traceback" in run.stderr and "CliError" in run.stderr, run.stderr[-2000:]
+        result = runner.invoke(app, args, env=env)
+        if args[-1] == "--debug" and "--" in args:  # after "--" it is an argument, not a flag
+            assert result.exit_code == 2 and "Error:" in result.output
+        else:
+            assert isinstance(result.exception, CliError), (args, result.output)
     assert not (tmp_path / "crashdb.sqlite3").exists()
