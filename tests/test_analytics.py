@@ -25,6 +25,7 @@ from crashdb.analytics import (
 from factories import (
     START,
     SessionSpec,
+    add_multiplier_rows,
     add_session,
     add_signals,
     crash_multipliers,
@@ -267,7 +268,7 @@ def test_signals_with_different_targets_pool_against_their_own_baselines(db: Dat
 
 
 def test_guide_analytics_snippets(db: Database, capsys: pytest.CaptureFixture[str]) -> None:
-    add_session(
+    rounds = add_session(
         db,
         SessionSpec(
             bot_id="aviator_bot_001",
@@ -280,6 +281,7 @@ def test_guide_analytics_snippets(db: Database, capsys: pytest.CaptureFixture[st
         RTP,
         seed=4,
     )
+    add_multiplier_rows(db, rounds)  # what export_multipliers_for_ml reads
     snippet = """
 from backend.database.utils import get_bot_statistics
 stats = get_bot_statistics("aviator_bot_001")
@@ -314,8 +316,8 @@ print(f"Tables: {size['tables']}")
     out = capsys.readouterr().out
     assert "Win Rate: " in out and "None" not in out.split("Tables")[0]
     data = json.loads(Path("training_data.json").read_text())
-    assert data["count"] == 200 and len(data["multipliers"]) == 200
-    assert datetime.fromisoformat(data["timestamps"][0]).tzinfo == UTC
+    assert len(data) == 200  # the seed's shape: one dict per multiplier row
+    assert datetime.fromisoformat(data[0]["timestamp"]).tzinfo == UTC
 
 
 def test_signal_actual_multiplier_is_filled_from_its_round(db: Database) -> None:

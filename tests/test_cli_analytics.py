@@ -49,10 +49,25 @@ def test_stats_json_and_table(loaded: str, subject: str, ident: str, key: str) -
     assert "95% CI" in table
 
 
-def test_stats_unknown_bot_is_an_empty_result(loaded: str) -> None:
-    data = json.loads(run("stats", "bot", "ghost", "--db-url", loaded, "--json"))
-    assert data["found"] is False
-    assert "No bot 'ghost'" in run("stats", "bot", "ghost", "--db-url", loaded)
+def test_stats_unknown_bot_is_an_error_naming_the_closest(loaded: str) -> None:
+    for extra in ([], ["--json"]):
+        result = runner.invoke(app, ["stats", "bot", "bot_b", "--db-url", loaded, *extra])
+        assert result.exit_code == 1
+        assert "no bot 'bot_b'" in result.output and "did you mean 'bot_a'" in result.output
+
+
+def test_list_bots_sessions_strategies_games(loaded: str) -> None:
+    bots = json.loads(run("list", "bots", "--db-url", loaded, "--json"))
+    assert [(b["bot_id"], b["rounds"], b["sessions"]) for b in bots] == [("bot_a", 600, 1)]
+    sessions = json.loads(run("list", "sessions", "--bot", "bot_a", "--db-url", loaded, "--json"))
+    assert [(s["session_id"], s["rounds"]) for s in sessions] == [("s1", 600)]
+    assert sessions[0]["first_round_at"] < sessions[0]["last_round_at"]
+    games = json.loads(run("list", "games", "--db-url", loaded, "--json"))
+    assert [g["game_name"] for g in games] == ["aviator"]
+    strategies = json.loads(run("list", "strategies", "--db-url", loaded, "--json"))
+    assert [s["strategy_name"] for s in strategies] == ["fixed_stake"]
+    table = run("list", "bots", "--db-url", loaded)
+    assert "bot_a" in table and "first round" in table and "(times in UTC)" in table
 
 
 def test_distribution_and_signals(loaded: str) -> None:
@@ -95,4 +110,4 @@ def test_export_cleanup_size_refresh(loaded: str, tmp_path: Path) -> None:
     again = json.loads(run("refresh", "--db-url", loaded, "--json"))
     assert again["strategy_runs_folded"] == 0  # nothing left stale
     assert again["game_rounds_folded"] == 0
-    assert "Size" in run("size", "--db-url", loaded) or "size" in run("size", "--db-url", loaded)
+    assert "Database size:" in run("size", "--db-url", loaded)

@@ -1,4 +1,5 @@
-"""docs/integration.md: every ```python block runs, top to bottom, as the page promises.
+"""docs/integration.md: every ```python block runs, top to bottom, as the page promises; and
+every ``crashdb`` command the README shows runs on the demo data.
 
 The blocks run in one fresh Python process (warnings are errors), in an empty directory with
 no database configuration, so they use the default ``./crashdb.sqlite3``; the seed mount
@@ -10,9 +11,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 GUIDE = REPO / "docs" / "integration.md"
@@ -94,3 +98,44 @@ def test_integration_guide_links_resolve() -> None:
         for h in re.findall(r"^#+ (.+)$", text, re.MULTILINE)
     }
     assert anchors <= headings, anchors - headings
+
+
+README = REPO / "README.md"
+SHELLS = ("bash", "sh", "shell", "console")
+
+
+def readme_commands() -> list[str]:
+    """Every ``crashdb ...`` command the README shows: in shell blocks and in inline code."""
+    text = README.read_text("utf-8")
+    found = []
+    for lang, code in FENCE.findall(text):
+        if lang in SHELLS:
+            for line in code.splitlines():
+                command = line.split("  #", 1)[0].strip()
+                if command.startswith("crashdb "):
+                    found.append(command)
+    found += re.findall(r"`(crashdb [^`]+)`", text)
+    return list(dict.fromkeys(found))
+
+
+@pytest.mark.slow
+def test_every_command_in_the_readme_runs(tmp_path: Path) -> None:
+    """In this process (the real application object), in an empty directory without any
+    database configuration, as a new user would type them after ``make demo``."""
+    from typer.testing import CliRunner
+
+    from crashdb import DatabaseConnection
+    from crashdb.cli import app
+
+    commands = readme_commands()
+    assert "crashdb list bots" in commands and "crashdb import rounds.parquet" in commands
+    ordered = ["crashdb demo", *(c for c in commands if c != "crashdb demo")]
+    runner = CliRunner()
+    try:
+        for command in ordered:
+            result = runner.invoke(app, shlex.split(command)[1:])
+            assert result.exit_code == 0, (command, result.output[-3000:])
+            assert "Traceback" not in result.output, command
+    finally:
+        DatabaseConnection.close()
+    assert (tmp_path / "bot.html").exists() and (tmp_path / "rounds.parquet").exists()

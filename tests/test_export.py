@@ -19,7 +19,8 @@ from crashdb.analytics.export import (
     export_rounds,
     export_rounds_to_json,
 )
-from factories import START, SessionSpec, add_session, crash_multipliers
+from crashdb.exceptions import InvalidRecord
+from factories import START, SessionSpec, add_multiplier_rows, add_session, crash_multipliers
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ def test_filters_by_game_platform_and_dates(
         end_date=START + timedelta(seconds=200),
     )
     assert window["rows"] == 10
-    with pytest.raises(ValueError, match="unknown export format"):
+    with pytest.raises(ValueError, match=r"cannot tell the format of 'x\.xlsx'"):
         export_rounds(tmp_path / "x.xlsx")
 
 
@@ -101,16 +102,71 @@ def test_multipliers_export_counts_shared_game_rounds_once(
     ]
 
 
-def test_seed_helpers_are_json_ready(db: Database, two_bots: list[dict[str, object]]) -> None:
+ROUND_SEED_KEYS = {
+    "id": str,
+    "round_number": int,
+    "game_name": str,
+    "stake": str,  # exact money, as documented
+    "crash_multiplier": float,
+    "cashout_multiplier": (float, type(None)),
+    "outcome": str,
+    "profit_loss": str,
+    "roi_percent": (float, type(None)),  # None when nothing was staked
+    "timestamp": str,
+}
+ML_SEED_KEYS = {
+    "round_id": str,
+    "multiplier": float,
+    "timestamp": str,
+    "is_crash": bool,
+    "is_cashout": bool,
+    "ocr_confidence": (float, type(None)),
+    "quality_score": (float, type(None)),
+}
+
+
+def test_export_rounds_to_json_has_the_seed_shape(
+    db: Database, two_bots: list[dict[str, object]]
+) -> None:
     recent = export_rounds_to_json("a", limit=50)
     assert len(recent) == 50
-    assert [r["round_number"] for r in recent] == list(range(451, 501))
-    assert recent[0]["profit_loss"] in {"10.0000", "-10.0000"}
+    assert [r["round_number"] for r in recent] == list(range(500, 450, -1))  # newest first
+    for row in recent:
+        for key, typ in ROUND_SEED_KEYS.items():
+            assert isinstance(row[key], typ), (key, row[key])
+    newest = [r for r in two_bots if r["bot_id"] == "a"][-1]
+    first = recent[0]
+    assert first["id"] == str(newest["id"])
+    assert Decimal(first["stake"]) == newest["stake_value"]
+    assert Decimal(first["profit_loss"]) == newest["profit_loss"]
+    assert first["outcome"] == newest["round_outcome"]
+    assert first["timestamp"] == newest["round_start_timestamp"].isoformat()  # type: ignore[attr-defined]
+    assert first["session_id"] == newest["session_id"]  # and every other column, by name
     json.dumps(recent, allow_nan=False)
-    ml = export_multipliers_for_ml("aviator", limit=300)
-    json.dumps(ml, allow_nan=False)
-    assert ml["count"] == 300 and ml["published_rtp"] == pytest.approx(0.97)
-    newest = [float(r["crash_multiplier"]) for r in two_bots if r["bot_id"] == "a"][-300:]  # type: ignore[arg-type]
-    assert ml["multipliers"] == newest
-    assert export_multipliers_for_ml("aviator", bot_id="nobody")["count"] == 0
+    assert len(export_rounds_to_json("a")) == 100  # the seed's default limit
     assert export_rounds_to_json("nobody") == []
+    with pytest.raises(InvalidRecord, match="limit"):
+        export_rounds_to_json("a", limit=0)
+
+
+def test_export_multipliers_for_ml_has_the_seed_shape(
+    db: Database, two_bots: list[dict[str, object]]
+) -> None:
+    rows = [r for r in two_bots if r["game_name"] == "aviator"]
+    add_multiplier_rows(db, rows)
+    ml = export_multipliers_for_ml("aviator", limit=300)
+    assert isinstance(ml, list) and len(ml) == 300
+    for item in ml:
+        for key, typ in ML_SEED_KEYS.items():
+            assert isinstance(item[key], typ), (key, item[key])
+    stamps = [m["timestamp"] for m in ml]
+    assert stamps == sorted(stamps, reverse=True)  # newest first
+    by_round = {str(r["id"]): r for r in rows}
+    for item in ml:
+        assert Decimal(str(item["multiplier"])) == by_round[item["round_id"]]["crash_multiplier"]
+        assert item["is_crash"] is True and item["is_cashout"] is False
+    json.dumps(ml, allow_nan=False)
+    only_b = export_multipliers_for_ml("aviator", bot_id="b")
+    assert len(only_b) == 200 and {m["bot_id"] for m in only_b} == {"b"}
+    assert export_multipliers_for_ml("aviator", bot_id="nobody") == []
+    assert export_multipliers_for_ml("jetx") == []  # no multiplier rows logged for jetx

@@ -369,3 +369,93 @@ def test_headless_chromium_draws_every_chart(fleet_db: Database, tmp_path: Path)
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", header[16:24]) == (1400, 4000)
     assert shot.stat().st_size > 100_000  # a blank page compresses to a few kB
+
+
+# ------------------------------------------------------------------------------ polish
+
+PROBE = """<script>
+window.addEventListener("load", () => {
+  const cards = [...document.querySelectorAll(".card")].map((card) => {
+    const value = card.querySelector(":scope > b");
+    const inner = value.querySelector("span") || value;
+    const style = getComputedStyle(inner);
+    return [card.querySelector(":scope > span").textContent, style.fontSize, style.color];
+  });
+  const legend = [...document.querySelectorAll("#fig-equity .legendtext")].map(
+    (t) => t.textContent
+  );
+  const out = document.createElement("pre");
+  out.id = "probe";
+  out.textContent = JSON.stringify({cards, legend});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def _probe(binary: str, page: Path) -> dict[str, Any]:
+    probed = page.with_name("probed.html")
+    probed.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8"
+    )
+    dom = _run_chromium(binary, "--dump-dom", probed.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    text = dom.stdout.split('<pre id="probe">', 1)[1].split("</pre>", 1)[0]
+    import html as html_lib
+    import json
+
+    return dict(json.loads(html_lib.unescape(text)))
+
+
+def _polish_fleet(db: Database) -> None:
+    """Bots whose ids sort differently as text and as people count, and an empty id (which
+    crashdb refuses today: it is written past the validator, as an older database holds it)."""
+    from factories import SessionSpec, insert_rounds, round_rows
+
+    for bot, profit_sign in (("bot_10", 1), ("bot_2", -1), ("", 1), ("Bot_1", 1)):
+        crashes = [
+            Decimal("3.00") if (n % 2 == 0) == (profit_sign > 0) else Decimal("1.20")
+            for n in range(1, 8)
+        ]
+        spec = SessionSpec(bot_id=bot, session_id="s", stake=Decimal("1.0000"))
+        insert_rounds(db, spec, round_rows(spec, crashes))
+
+
+def test_report_polish_order_labels_times_and_zero(db: Database, tmp_path: Path) -> None:
+    _polish_fleet(db)
+    html = write_report(tmp_path / "p.html", db=db).read_text(encoding="utf-8")
+    rest = html.replace(get_plotlyjs(), "")
+    # Bots in natural order in the table, an empty id labelled.
+    table = rest.split('id="equity"', 1)[1].split("</table>", 1)[0]
+    cells = [c.split("</td>", 1)[0] for c in table.split("<tr><td>")[1:]]
+    assert cells == ["(empty id)", "Bot_1", "bot_2", "bot_10"]
+    assert '"name":"(empty id)"' in rest
+    # Times to the second, no microseconds or offsets.
+    header = rest.split("<header>", 1)[1].split("</header>", 1)[0]
+    assert "Rounds from 20" in header and " UTC." in header
+    assert "+00:00" not in header and not any(f".{d}" in header for d in ("0000", "1234"))
+    assert "-0.00" not in rest
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_headless_chromium_shows_the_profit_card_like_the_others(
+    db: Database, tmp_path: Path
+) -> None:
+    binary = _chromium()
+    _polish_fleet(db)
+    page = write_report(tmp_path / "p.html", db=db)
+    probe = _probe(binary, page)
+    cards = {label: (size, color) for label, size, color in probe["cards"]}
+    rounds_size, muted = cards["rounds recorded"]
+    profit_size, profit_color = cards["total profit"]
+    assert profit_size == rounds_size  # the value's size, not the label's
+    assert profit_color != muted  # red or green, not the labels' grey
+    assert probe["legend"] == ["(empty id)", "Bot_1", "bot_2", "bot_10"]
+    shot = tmp_path / "polish.png"
+    run = _run_chromium(
+        binary, "--hide-scrollbars", f"--screenshot={shot}", "--window-size=1300,1500",
+        page.as_uri(),
+    )  # fmt: skip
+    assert run.returncode == 0 and shot.stat().st_size > 50_000
+    keep = os.environ.get("CRASHDB_KEEP_SCREENSHOT")
+    if keep:
+        shutil.copyfile(shot, keep)

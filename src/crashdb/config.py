@@ -14,8 +14,12 @@ go without TLS unless you ask for it.
 Usage::
 
     settings = Settings()                     # reads the environment and .env
-    url = settings.resolved_url()             # a SQLAlchemy URL string
+    url = settings.resolved_url()             # a SQLAlchemy URL (its password hidden in str())
     settings.pool                             # PoolSettings(size=5, max_overflow=10, ...)
+
+Secrets stay secret: ``DB_PASSWORD`` and ``CRASHDB_DATABASE_URL`` (which may carry a
+password) are :class:`pydantic.SecretStr`, shown as ``'**********'`` in ``repr(settings)``,
+in logs and in validation errors; ``settings.db_password.get_secret_value()`` reads one.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
@@ -115,12 +119,12 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
-    database_url: str | None = Field(default=None, alias="CRASHDB_DATABASE_URL")
+    database_url: SecretStr | None = Field(default=None, alias="CRASHDB_DATABASE_URL")
     db_host: str | None = Field(default=None, alias="DB_HOST")
     db_port: int | None = Field(default=None, alias="DB_PORT")
     db_name: str | None = Field(default=None, alias="DB_NAME")
     db_user: str | None = Field(default=None, alias="DB_USER")
-    db_password: str | None = Field(default=None, alias="DB_PASSWORD")
+    db_password: SecretStr | None = Field(default=None, alias="DB_PASSWORD")
     db_ssl_mode: str | None = Field(default=None, alias="DB_SSL_MODE")
 
     pool_size: int = Field(default=5, ge=1, alias="CRASHDB_POOL_SIZE")
@@ -153,13 +157,13 @@ class Settings(BaseSettings):
         """The database URL after applying the precedence rules above."""
         if explicit is not None:
             return normalize_url(explicit)
-        if self.database_url:
-            return normalize_url(self.database_url)
+        if self.database_url is not None and self.database_url.get_secret_value():
+            return normalize_url(self.database_url.get_secret_value())
         if self.db_host:
             url = URL.create(
                 "postgresql+psycopg",
                 username=self.db_user,
-                password=self.db_password,
+                password=self.db_password.get_secret_value() if self.db_password else None,
                 host=self.db_host,
                 port=self.db_port,
                 database=self.db_name,

@@ -5,9 +5,14 @@ Rows leave the database through a server-side cursor (PostgreSQL) or a streamed 
 file, so memory stays constant whatever the number of rows. Money and multipliers are exact
 decimals (Parquet ``decimal128``; CSV and JSON Lines print the decimal text), timestamps UTC.
 
-The seed's two in-memory helpers are here too: :func:`export_rounds_to_json` (the most recent
-rounds of a bot as JSON-ready dicts) and :func:`export_multipliers_for_ml` (a dict that
-``json.dump`` accepts as it is).
+A round export carries every column ``crashdb import`` accepts (all but the server-filled
+``created_at`` / ``updated_at``), ids included, so it loads back as the same rows. In CSV, a
+text cell that a spreadsheet would run as a formula gets a leading apostrophe (see
+:data:`crashdb.ingest.files.FORMULA_START`); the import removes it again.
+
+The seed's two in-memory helpers are here too, with the seed's shapes:
+:func:`export_rounds_to_json` (a bot's newest rounds as JSON-ready dicts) and
+:func:`export_multipliers_for_ml` (one dict per multiplier row, ``json.dump`` takes it as is).
 """
 
 from __future__ import annotations
@@ -21,64 +26,92 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
-from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ColumnElement,
+    Integer,
+    Select,
+    SmallInteger,
+    Table,
+    Uuid,
+    func,
+    literal,
+    select,
+)
 
-from crashdb.analytics.common import R, iso, money, mult, published_rtp, resolve_db, time_filters
+from crashdb.analytics.common import R, iso, money, mult, resolve_db, time_filters
 from crashdb.analytics.game_rounds import game_rounds
 from crashdb.db.engine import Database
+from crashdb.db.models import SERVER_FILLED, AnalyticsRoundMultiplier, CrashGameRound
+from crashdb.db.types import ExactDecimal, UTCDateTime
+from crashdb.exceptions import FieldError, InvalidRecord
+from crashdb.ingest.files import FORMATS, FORMULA_START, format_of
 
 __all__ = [
     "EXPORT_FORMATS",
+    "ROUND_FIELDS",
     "export_multipliers",
     "export_multipliers_for_ml",
     "export_rounds",
     "export_rounds_to_json",
+    "format_of",
+    "row_count",
 ]
 
+ROUNDS: Table = CrashGameRound.__table__  # type: ignore[assignment]
+MULTIPLIERS: Table = AnalyticsRoundMultiplier.__table__  # type: ignore[assignment]
+
 ExportFormat = Literal["jsonl", "csv", "parquet"]
-EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
+EXPORT_FORMATS: tuple[str, ...] = FORMATS
 DateLike = datetime | date | str | None
 Progress = Callable[[int], None]
 
-_MONEY = pa.decimal128(18, 4)
-_MULT = pa.decimal128(12, 2)
-_CONF = pa.decimal128(5, 4)
 _TS = pa.timestamp("us", tz="UTC")
+# Columns a round export leaves out: the database fills them in when a row is stored, so an
+# import cannot set them (``crashdb import`` refuses them with that reason).
 
-# (column name, Arrow type) of a round in every export format.
-ROUND_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
-    ("id", pa.string()),
-    ("bot_id", pa.string()),
-    ("session_id", pa.string()),
-    ("game_name", pa.string()),
-    ("platform_code", pa.string()),
-    ("round_external_id", pa.string()),
-    ("round_number", pa.int64()),
-    ("bet_slot", pa.int16()),
-    ("round_start_timestamp", _TS),
-    ("round_end_timestamp", _TS),
-    ("strategy_name", pa.string()),
-    ("stake_value", _MONEY),
-    ("target_multiplier", _MULT),
-    ("crash_multiplier", _MULT),
-    ("cashout_multiplier", _MULT),
-    ("round_outcome", pa.string()),
-    ("profit_loss", _MONEY),
-    ("running_balance_before", _MONEY),
-    ("running_balance_after", _MONEY),
-    ("ocr_confidence", _CONF),
-    ("is_valid", pa.bool_()),
+
+def _arrow_type(column: Column[Any]) -> pa.DataType:
+    """The Arrow type that holds a ``crash_game_rounds`` column exactly."""
+    t = column.type
+    if isinstance(t, ExactDecimal):
+        return pa.decimal128(t.precision, t.scale)
+    if isinstance(t, UTCDateTime):
+        return _TS
+    if isinstance(t, Boolean):
+        return pa.bool_()
+    if isinstance(t, SmallInteger):
+        return pa.int16()
+    if isinstance(t, BigInteger):
+        return pa.int64()
+    if isinstance(t, Integer):
+        return pa.int32()
+    return pa.string()  # text, UUIDs, and metadata as JSON text
+
+
+# (column name, Arrow type) of a round in every export format: every column that
+# ``crashdb import`` accepts, in table order, so an export loads back as the same rows.
+ROUND_FIELDS: tuple[tuple[str, pa.DataType], ...] = tuple(
+    (c.name, _arrow_type(c)) for c in ROUNDS.columns if c.name not in SERVER_FILLED
 )
+_JSON_COLUMNS = frozenset(c.name for c in ROUNDS.columns if isinstance(c.type, JSON))
+_UUID_COLUMNS = frozenset(c.name for c in ROUNDS.columns if isinstance(c.type, Uuid))
 MULTIPLIER_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("game_name", pa.string()),
     ("platform_code", pa.string()),
     ("round_external_id", pa.string()),
     ("timestamp", _TS),
-    ("multiplier", _MULT),
+    ("multiplier", pa.decimal128(12, 2)),
     ("reports", pa.int32()),
 )
+# RE2 (Arrow): apostrophes, then a character a spreadsheet starts a formula with.
+_FORMULA_CELL = "^'*[" + "".join(f"\\x{{{ord(c):04X}}}" for c in FORMULA_START) + "]"
 
 
 def _schema(fields: Sequence[tuple[str, pa.DataType]]) -> pa.Schema:
@@ -102,12 +135,27 @@ def round_filters(
     return where
 
 
-def _rounds_query(where: list[ColumnElement[bool]], postgres: bool) -> Select[Any]:
-    cols: list[Any] = []
-    for name, _typ in ROUND_FIELDS:
-        col = R[name]
-        cols.append(col)
-    return select(*cols).where(*where).order_by(R.round_start_timestamp)
+def _rounds_query(where: list[ColumnElement[bool]]) -> Select[Any]:
+    cols = [R[name] for name, _typ in ROUND_FIELDS]
+    order = (R.round_start_timestamp, R.bot_id, R.session_id, R.round_number, R.bet_slot)
+    return select(*cols).where(*where).order_by(*order)
+
+
+def row_count(
+    db: Database,
+    *,
+    bot_id: str | None = None,
+    game_name: str | None = None,
+    platform_code: str | None = None,
+    start_date: DateLike = None,
+    end_date: DateLike = None,
+) -> int:
+    """How many rounds :func:`export_rounds` would write with these filters."""
+    where = round_filters(bot_id, game_name, platform_code, start_date, end_date)
+    with db.engine.connect() as conn:
+        return int(
+            conn.execute(select(func.count()).select_from(ROUNDS).where(*where)).scalar_one()
+        )
 
 
 def _multipliers_query(where: list[ColumnElement[bool]]) -> Select[Any]:
@@ -135,8 +183,10 @@ def _batches(
         )
         arrays = []
         for (name, typ), values in zip(fields, columns, strict=True):
-            if name == "id":
+            if name in _UUID_COLUMNS:
                 values = [str(v) if v is not None else None for v in values]
+            elif name in _JSON_COLUMNS:
+                values = [json.dumps(v) if v is not None else None for v in values]
             arrays.append(pa.array(values, type=typ))
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
@@ -147,6 +197,11 @@ def _batches(
             result = conn.execution_options(yield_per=chunk_size).execute(stmt)
             for part in result.partitions(chunk_size):
                 yield to_batch(part)
+
+
+def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
 
 
 class _CopyReader(io.RawIOBase):
@@ -209,15 +264,18 @@ def _pg_copy_batches(
         raw.cursor() as cur,
         cur.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy,
     ):
-        reader = pa_csv.open_csv(
-            io.BufferedReader(_CopyReader(iter(copy)), buffer_size=1 << 20),
-            read_options=read_options,
-            convert_options=convert,
-        )
-        for block in reader:
-            # Arrow cuts blocks by bytes; hand out at most chunk_size rows at a time.
-            for start in range(0, block.num_rows, chunk_size):
-                yield block.slice(start, chunk_size)
+        chunks = iter(copy)
+        first = next(chunks, None)
+        if first is not None:  # no rows: no CSV for Arrow to read (it refuses an empty one)
+            reader = pa_csv.open_csv(
+                io.BufferedReader(_CopyReader(_prepend(first, chunks)), buffer_size=1 << 20),
+                read_options=read_options,
+                convert_options=convert,
+            )
+            for block in reader:
+                # Arrow cuts blocks by bytes; hand out at most chunk_size rows at a time.
+                for start in range(0, block.num_rows, chunk_size):
+                    yield block.slice(start, chunk_size)
     raw.rollback()
 
 
@@ -243,7 +301,7 @@ class _Sink:
         if self._parquet is not None:
             self._parquet.write_batch(batch)
         elif self._csv is not None:
-            self._csv.write_batch(batch)
+            self._csv.write_batch(_defuse_formulas(batch))
         else:
             for row in batch.to_pylist():
                 self._text.write(json.dumps(_json_row(row)) + "\n")
@@ -257,23 +315,29 @@ class _Sink:
             self._text.close()
 
 
+def _defuse_formulas(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Text cells that a spreadsheet would run as a formula, with a leading apostrophe."""
+    arrays = []
+    for array in batch.columns:
+        if pa.types.is_string(array.type):
+            hit = pc.match_substring_regex(array, _FORMULA_CELL)
+            array = pc.if_else(hit, pc.binary_join_element_wise("'", array, ""), array)
+        arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, schema=batch.schema)
+
+
 def _json_row(row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in row.items():
-        if isinstance(value, Decimal):
+        if key in _JSON_COLUMNS and isinstance(value, str):
+            out[key] = json.loads(value)
+        elif isinstance(value, Decimal):
             out[key] = mult(value) if value.as_tuple().exponent == -2 else money(value)
         elif isinstance(value, datetime):
             out[key] = iso(value)
         else:
             out[key] = value
     return out
-
-
-def _format_of(path: Path, fmt: str | None) -> str:
-    if fmt is not None:
-        return fmt
-    suffix = path.suffix.lower().lstrip(".")
-    return {"json": "jsonl", "ndjson": "jsonl", "pq": "parquet"}.get(suffix, suffix)
 
 
 def _run_export(
@@ -286,9 +350,7 @@ def _run_export(
     progress: Progress | None,
 ) -> dict[str, Any]:
     out = Path(path)
-    kind = _format_of(out, fmt)
-    if kind not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {kind!r}; choose one of {EXPORT_FORMATS}")
+    kind = format_of(out, fmt)
     sink = _Sink(out, kind, _schema(fields))
     rows = 0
     try:
@@ -318,7 +380,7 @@ def export_rounds(
     """Write rounds (oldest first) to ``path``; the format comes from ``fmt`` or the suffix."""
     database = resolve_db(db)
     where = round_filters(bot_id, game_name, platform_code, start_date, end_date)
-    stmt = _rounds_query(where, database.backend == "postgresql")
+    stmt = _rounds_query(where)
     return _run_export(database, stmt, ROUND_FIELDS, path, fmt, chunk_size, progress)
 
 
@@ -342,12 +404,24 @@ def export_multipliers(
     return _run_export(database, stmt, MULTIPLIER_FIELDS, path, fmt, chunk_size, progress)
 
 
+def _positive_limit(limit: Any) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+        raise InvalidRecord([FieldError("limit", f"must be a positive integer, got {limit!r}")])
+    return limit
+
+
 def export_rounds_to_json(
-    bot_id: str, limit: int = 1000, *, db: Database | None = None
+    bot_id: str, limit: int = 100, *, db: Database | None = None
 ) -> list[dict[str, Any]]:
-    """The bot's most recent ``limit`` rounds, oldest first, as JSON-ready dicts."""
-    if limit <= 0:
-        raise ValueError("limit must be positive")
+    """The bot's newest ``limit`` rounds, newest first, as JSON-ready dicts (the seed's shape).
+
+    Each dict has the seed's keys ``id``, ``round_number``, ``game_name``, ``stake``,
+    ``crash_multiplier``, ``cashout_multiplier``, ``outcome``, ``profit_loss``,
+    ``roi_percent``, ``timestamp`` (the round's start, ISO-8601 UTC), then every other exported
+    column under its own name. Money is an exact decimal string, multipliers and percentages
+    are numbers.
+    """
+    limit = _positive_limit(limit)
     database = resolve_db(db)
     recent = (
         select(*(R[name] for name, _ in ROUND_FIELDS))
@@ -358,22 +432,34 @@ def export_rounds_to_json(
     with database.engine.connect() as conn:
         rows = conn.execute(recent).mappings().all()
     out = []
-    for row in reversed(rows):
-        item: dict[str, Any] = {}
-        for name, typ in ROUND_FIELDS:
-            value = row[name]
-            if typ == _TS:
-                item[name] = iso(value)
-            elif typ == _MONEY:
-                item[name] = money(value)
-            elif typ in (_MULT, _CONF):
-                item[name] = mult(value)
-            elif name == "id":
-                item[name] = str(value)
-            else:
-                item[name] = value
-        out.append(item)
+    for row in rows:
+        rest = {name: _json_value(name, typ, row[name]) for name, typ in ROUND_FIELDS}
+        item = {
+            "id": rest["id"],
+            "round_number": rest["round_number"],
+            "game_name": rest["game_name"],
+            "stake": rest["stake_value"],
+            "crash_multiplier": rest["crash_multiplier"],
+            "cashout_multiplier": rest["cashout_multiplier"],
+            "outcome": rest["round_outcome"],
+            "profit_loss": rest["profit_loss"],
+            "roi_percent": mult(row["roi_percent"]),
+            "timestamp": rest["round_start_timestamp"],
+        }
+        out.append({**item, **{k: v for k, v in rest.items() if k not in item}})
     return out
+
+
+def _json_value(name: str, typ: pa.DataType, value: Any) -> Any:
+    if value is None:
+        return None
+    if typ == _TS:
+        return iso(value)
+    if isinstance(typ, pa.Decimal128Type):
+        return mult(value) if typ.scale == 2 else money(value)
+    if name in _UUID_COLUMNS:
+        return str(value)
+    return value
 
 
 def export_multipliers_for_ml(
@@ -382,39 +468,53 @@ def export_multipliers_for_ml(
     limit: int = 10000,
     *,
     db: Database | None = None,
-) -> dict[str, Any]:
-    """The most recent ``limit`` crash multipliers of a game, oldest first, for training.
+) -> list[dict[str, Any]]:
+    """The game's newest ``limit`` multiplier rows (``log_round_multiplier_analytics``),
+    newest first, one dict each: the seed's shape.
 
-    Returns ``{"game_name", "published_rtp", "count", "multipliers": [2.45, ...],
-    "timestamps": [...], "round_external_ids": [...], ...}``; ``json.dump`` accepts it as is.
-    Without ``bot_id`` a game round reported by several bots appears once.
+    Keys: ``round_id``, ``multiplier`` (a number), ``timestamp`` (ISO-8601 UTC), ``is_crash``,
+    ``is_cashout``, ``ocr_confidence`` and ``quality_score`` (numbers or None), then
+    ``multiplier_kind``, ``is_max``, ``bot_id``, ``session_id``, ``platform_code`` and
+    ``round_number``. ``json.dump`` takes the list as it is.
     """
-    if limit <= 0:
-        raise ValueError("limit must be positive")
+    limit = _positive_limit(limit)
     database = resolve_db(db)
-    where: list[ColumnElement[bool]] = [R.game_name == game_name]
+    m = MULTIPLIERS.c
+    query = select(
+        m.round_id,
+        m.multiplier,
+        m.timestamp,
+        m.is_crash,
+        m.is_cashout,
+        m.ocr_confidence,
+        m.data_quality_score,
+        m.multiplier_kind,
+        m.is_max,
+        m.bot_id,
+        m.session_id,
+        m.platform_code,
+        m.round_number,
+    ).where(m.game_name == game_name)
     if bot_id is not None:
-        where.append(R.bot_id == bot_id)
-    g = game_rounds(where)
-    recent = (
-        select(g.c.ts, g.c.m, g.c.platform, g.c.ext)
-        .order_by(g.c.ts.desc(), g.c.rn.desc())
-        .limit(limit)
-    )
+        query = query.where(m.bot_id == bot_id)
+    query = query.order_by(m.timestamp.desc(), m.id.desc()).limit(limit)
     with database.engine.connect() as conn:
-        rows = conn.execute(recent).all()
-        rtp = published_rtp(conn, game_name)
-    rows = list(reversed(rows))
-    return {
-        "game_name": game_name,
-        "bot_id": bot_id,
-        "published_rtp": rtp,
-        "count": len(rows),
-        "multipliers": [mult(r.m) for r in rows],
-        "timestamps": [iso(r.ts) for r in rows],
-        "platform_codes": [r.platform for r in rows],
-        "round_external_ids": [r.ext for r in rows],
-        "description": (
-            "crash multipliers in time order, one per game round; model P(crash >= x) = RTP/x"
-        ),
-    }
+        rows = conn.execute(query).all()
+    return [
+        {
+            "round_id": str(r.round_id),
+            "multiplier": mult(r.multiplier),
+            "timestamp": iso(r.timestamp),
+            "is_crash": bool(r.is_crash),
+            "is_cashout": bool(r.is_cashout),
+            "ocr_confidence": mult(r.ocr_confidence),
+            "quality_score": mult(r.data_quality_score),
+            "multiplier_kind": r.multiplier_kind,
+            "is_max": bool(r.is_max),
+            "bot_id": r.bot_id,
+            "session_id": r.session_id,
+            "platform_code": r.platform_code,
+            "round_number": r.round_number,
+        }
+        for r in rows
+    ]

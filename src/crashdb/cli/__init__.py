@@ -1,12 +1,27 @@
-"""The ``crashdb`` command line (Typer + Rich); each concern registers its commands."""
+"""The ``crashdb`` command line (Typer + Rich).
+
+Each module in :data:`COMMAND_MODULES` registers its commands on :data:`app` with
+``@app.command()``; adding a command module is one line here. Every command gets the error
+boundary, the safe consoles and the light start-up of :mod:`crashdb.cli._app` for free.
+"""
 
 from __future__ import annotations
 
-from crashdb.cli import analytics as _analytics  # noqa: F401
-from crashdb.cli import ingest as _ingest  # noqa: F401
-from crashdb.cli import report as _report  # noqa: F401
-from crashdb.cli import schema as _schema  # noqa: F401
-from crashdb.cli import simulate as _simulate  # noqa: F401
+import importlib
+
 from crashdb.cli._app import app, main
 
-__all__ = ["app", "main"]
+__all__ = ["COMMAND_MODULES", "app", "main"]
+
+# In the order ``crashdb --help`` lists their commands.
+COMMAND_MODULES = (
+    "crashdb.cli.schema",  # init, check, schema
+    "crashdb.cli.listing",  # list
+    "crashdb.cli.analytics",  # stats, distribution, signals, export, cleanup, size, refresh
+    "crashdb.cli.ingest",  # import
+    "crashdb.cli.report",  # report
+    "crashdb.cli.simulate",  # simulate, montecarlo, backtest, demo, verify
+)
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module)

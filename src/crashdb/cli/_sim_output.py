@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import typer
 from rich import box
 from rich.progress import (
     BarColumn,
@@ -21,10 +20,11 @@ from rich.progress import (
 from rich.table import Table
 
 from crashdb.cli._app import console, err_console, print_json
-from crashdb.db.engine import Database
-from crashdb.sim.montecarlo import MonteCarloResult
-from crashdb.sim.simulate import FleetResult, StrategyRow
-from crashdb.sim.strategies import KellyCriterion
+from crashdb.cli._text import add_row, plain
+
+if TYPE_CHECKING:  # the simulator imports NumPy: loaded when a command runs
+    from crashdb.sim.montecarlo import MonteCarloResult
+    from crashdb.sim.simulate import FleetResult, StrategyRow
 
 __all__ = [
     "bot_table",
@@ -35,7 +35,6 @@ __all__ = [
     "pct",
     "print_fleet",
     "progress_bar",
-    "require_schema",
     "strategy_table",
 ]
 
@@ -43,7 +42,7 @@ __all__ = [
 def new_bar() -> Progress:
     return Progress(
         SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
+        TextColumn("{task.description}", style="progress.description", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -68,18 +67,6 @@ def ci_text(ci: tuple[float, float] | None, digits: int = 2) -> str:
     return "-" if ci is None else f"{ci[0] * 100:+.{digits}f}..{ci[1] * 100:+.{digits}f}%"
 
 
-def require_schema(db: Database) -> None:
-    from crashdb.db.migrate import current_revision
-
-    if not db.test_connection():
-        target = db.url.render_as_string(hide_password=True)
-        err_console.print(f"[red]Cannot connect to {target}[/red]")
-        raise typer.Exit(1)
-    if current_revision(db) is None:
-        err_console.print("[red]The database has no crashdb schema: run `crashdb init`.[/red]")
-        raise typer.Exit(1)
-
-
 def strategy_table(rows: Sequence[StrategyRow], title: str) -> Table:
     """Per strategy: rounds, bets, win rate, ROI with its CI next to RTP-1, balances."""
     table = compact_table(title)
@@ -88,7 +75,8 @@ def strategy_table(rows: Sequence[StrategyRow], title: str) -> Table:
         table.add_column(col, justify="right", no_wrap=True)
     notes = []
     for r in rows:
-        table.add_row(
+        add_row(
+            table,
             r.strategy,
             f"{r.rounds:,}",
             f"{r.bets:,}",
@@ -104,7 +92,7 @@ def strategy_table(rows: Sequence[StrategyRow], title: str) -> Table:
     if rows:
         start = rows[0].initial_balance_total / rows[0].sessions
         notes.append(f"end bal: mean final balance per session (start {start:,.2f})")
-    table.caption = "; ".join(notes)
+    table.caption = plain("; ".join(notes))
     return table
 
 
@@ -120,7 +108,8 @@ def bot_table(result: FleetResult) -> Table:
         bots.setdefault(s.bot_id, []).append(s)
     for bot_id, group in bots.items():
         sums = [g.summary for g in group]
-        table.add_row(
+        add_row(
+            table,
             bot_id,
             group[0].platform,
             f"{len(group)}",
@@ -134,6 +123,8 @@ def bot_table(result: FleetResult) -> Table:
 
 
 def print_fleet(result: FleetResult, elapsed: float, as_json: bool) -> None:
+    from crashdb.sim.strategies import KellyCriterion
+
     rows = result.by_strategy()
     signals, hits = result.signals
     if as_json:
@@ -161,15 +152,16 @@ def print_fleet(result: FleetResult, elapsed: float, as_json: bool) -> None:
         f"(chance alone predicts {result.signal_expected_hits:,.0f})."
     )
     console.print(
-        "[dim]Every target returns RTP-1 per unit staked in expectation: strategies change "
-        "the spread of results, not the mean.[/dim]"
+        "Every target returns RTP-1 per unit staked in expectation: strategies change "
+        "the spread of results, not the mean.",
+        style="dim",
     )
     for spec in dict.fromkeys(result.config.strategies):
         game = result.config.game(result.config.games[0])
         strategy = result.config.strategy(spec, game)
         inner = getattr(strategy, "inner", strategy)
         if isinstance(inner, KellyCriterion):
-            console.print(f"[dim]{inner.explain()}[/dim]")
+            console.print(plain(inner.explain()), style="dim")
 
 
 def compact_table(title: str) -> Table:
@@ -194,13 +186,15 @@ def mc_tables(results: Sequence[MonteCarloResult]) -> list[Table]:
         risk.add_column(col, justify="right", no_wrap=True)
     for r in results:
         p = r.percentiles()
-        balances.add_row(
+        add_row(
+            balances,
             r.strategy,
             f"{float(r.final_balances.mean()):,.2f}",
             *(f"{p[q]:,.2f}" for q in (5, 25, 50, 75, 95)),
         )
         lo, hi = r.ruin_ci
-        risk.add_row(
+        add_row(
+            risk,
             r.strategy,
             f"{r.total_bets:,}",
             f"{r.ruin_probability * 100:.1f}",

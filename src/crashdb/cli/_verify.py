@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from crashdb.cli._app import DbUrl, JsonFlag, app, console, open_db, print_json
-from crashdb.cli._sim_output import compact_table, progress_bar, require_schema
-from crashdb.sim.fairness import RoundVerification, verify_recorded_rounds
+from crashdb.cli._sim_output import compact_table, progress_bar
+from crashdb.cli._text import add_row
+
+if TYPE_CHECKING:
+    from crashdb.sim.fairness import RoundVerification
 
 
 @app.command()
@@ -24,8 +27,9 @@ def verify(
 ) -> None:
     """Check the provably-fair data of recorded rounds (bustabit results and hash chain;
     Aviator seed commitments) and report every mismatch. Exit status 1 on any mismatch."""
+    from crashdb.sim.fairness import verify_recorded_rounds
+
     db = open_db(db_url)
-    require_schema(db)
     with progress_bar("Verifying recorded rounds", None) as advance:
         seen = [0]
 
@@ -78,7 +82,8 @@ def _print_verification(
             col, justify="left" if col in ("scheme", "what is verified") else "right"
         )
     for scheme, e in _by_scheme(results).items():
-        summary.add_row(
+        add_row(
+            summary,
             scheme,
             f"{e['checked']:,}",
             f"{e['ok']:,}",
@@ -91,9 +96,9 @@ def _print_verification(
         for col in ("bot", "session", "round", "scheme", "problem"):
             table.add_column(col)
         for r in bad[:show]:
-            table.add_row(
-                r.bot_id, r.session_id, str(r.round_number), r.scheme, "; ".join(r.problems)
+            add_row(
+                table, r.bot_id, r.session_id, str(r.round_number), r.scheme, "; ".join(r.problems)
             )
         console.print(table)
     else:
-        console.print(f"[green]All {len(results):,} rounds verified.[/green]")
+        console.print(f"All {len(results):,} rounds verified.", style="green")

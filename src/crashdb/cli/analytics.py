@@ -1,10 +1,12 @@
 """CLI commands: stats, distribution, signals, export, cleanup, size, refresh.
 
-Every command prints Rich tables, or the function's JSON dict with ``--json``.
+Every command prints Rich tables, or the function's JSON dict with ``--json``. The analytics
+(SciPy) and the exports (pyarrow) are imported when a command runs, not at start-up.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,20 +14,12 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import func, select, text
+from rich.text import Text
 
-from crashdb.analytics import (
-    get_bot_statistics,
-    get_game_statistics,
-    get_multiplier_distribution,
-    get_session_summary,
-    get_signal_effectiveness,
-    get_strategy_performance,
-)
-from crashdb.analytics.export import EXPORT_FORMATS, export_multipliers, export_rounds
-from crashdb.analytics.maintenance import cleanup_old_records, get_database_size
 from crashdb.cli._app import DbUrl, JsonFlag, app, console, err_console, open_db, print_json
-from crashdb.db.models import CrashGameRound
+from crashdb.cli._errors import CliError
+from crashdb.cli._text import add_row, markup, plain
+from crashdb.cli.listing import require_known
 
 
 class Subject(StrEnum):
@@ -38,6 +32,42 @@ class Subject(StrEnum):
 class ExportKind(StrEnum):
     rounds = "rounds"
     multipliers = "multipliers"
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+
+
+def _when(value: str | None) -> str | None:
+    """A ``--start`` / ``--end`` value: a date (YYYY-MM-DD) or an ISO-8601 time."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            date.fromisoformat(value)
+        else:
+            datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD) or an ISO-8601 time (2026-03-01T12:00:00)"
+        ) from None
+    return value
+
+
+StartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--start", callback=_when, help="From this date or ISO time (UTC), e.g. 2026-03-01."
+    ),
+]
+EndOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--end", callback=_when, help="Up to this date (inclusive) or ISO time (exclusive)."
+    ),
+]
 
 
 def _fmt(value: Any) -> str:
@@ -58,20 +88,16 @@ def _fmt(value: Any) -> str:
 
 def _kv_table(title: str, data: dict[str, Any]) -> Table:
     """Scalars as rows; each X next to its X_ci95."""
-    table = Table("metric", "value", "95% CI", title=title, title_justify="left")
+    table = Table("metric", "value", "95% CI", title=plain(title), title_justify="left")
     for key, value in data.items():
         if key.endswith("_ci95") or isinstance(value, dict):
             continue
         if isinstance(value, list):
             if value and not isinstance(value[0], dict):
-                table.add_row(key, ", ".join(map(str, value)), "")
+                add_row(table, key, ", ".join(map(str, value)), "")
             continue
-        table.add_row(key, _fmt(value), _fmt(data.get(f"{key}_ci95")))
+        add_row(table, key, _fmt(value), _fmt(data.get(f"{key}_ci95")))
     return table
-
-
-def _not_found(kind: str, ident: str) -> None:
-    console.print(f"[yellow]No {kind} {ident!r} in the database (empty result).[/yellow]")
 
 
 @app.command()
@@ -79,28 +105,29 @@ def stats(
     subject: Annotated[Subject, typer.Argument(help="bot | session | game | strategy")],
     ident: Annotated[str, typer.Argument(help="bot id, session id, game name or strategy name")],
     platform: Annotated[str | None, typer.Option(help="game only: one platform")] = None,
-    start: Annotated[str | None, typer.Option(help="from this date/ISO time (UTC)")] = None,
-    end: Annotated[str | None, typer.Option(help="up to this date (inclusive) / ISO time")] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
     db_url: DbUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Statistics with confidence intervals for a bot, session, game or strategy."""
+    import crashdb.analytics as analytics
+
     db = open_db(db_url)
+    require_known(db, subject.value, ident)
     if subject is Subject.bot:
-        result = get_bot_statistics(ident, start, end, db=db)
+        result = analytics.get_bot_statistics(ident, start, end, db=db)
     elif subject is Subject.session:
-        result = get_session_summary(ident, db=db)
+        result = analytics.get_session_summary(ident, db=db)
     elif subject is Subject.game:
-        result = get_game_statistics(ident, platform, start, end, db=db)
+        result = analytics.get_game_statistics(ident, platform, start, end, db=db)
     else:
-        result = get_strategy_performance(ident, start, end, db=db)
+        result = analytics.get_strategy_performance(ident, start, end, db=db)
     if as_json:
         print_json(result)
         return
-    if not result["found"]:
-        _not_found(subject.value, ident)
     console.print(_kv_table(f"{subject.value} {ident}", result))
-    if subject is Subject.game and result["found"]:
+    if subject is Subject.game and result.get("rtp_by_target"):
         by_target = Table(
             "target",
             "hits",
@@ -112,7 +139,8 @@ def stats(
             title="Fixed targets: every one returns ~RTP per unit staked",
         )
         for row in result["rtp_by_target"]:
-            by_target.add_row(
+            add_row(
+                by_target,
                 _fmt(row["target"]),
                 str(row["hits"]),
                 _fmt(row["hit_rate_percent"]),
@@ -122,26 +150,29 @@ def stats(
                 _fmt(row["return_per_unit_ci95"]),
             )
         console.print(by_target)
-    if "verdict" in result:
-        console.print(f"[bold]{result['verdict']}[/bold]")
+    if result.get("verdict"):
+        console.print(Text(plain(result["verdict"]), style="bold"))
 
 
 @app.command()
 def distribution(
     game: Annotated[str, typer.Argument(help="game name, e.g. aviator")],
-    limit: Annotated[int, typer.Option(help="most recent game rounds to analyse")] = 10000,
+    limit: Annotated[int, typer.Option(min=1, help="most recent game rounds to analyse")] = 10000,
     platform: Annotated[str | None, typer.Option(help="one platform only")] = None,
     db_url: DbUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Crash multiplier histogram against the theoretical P(crash >= x) = RTP/x."""
+    from crashdb.analytics import get_multiplier_distribution
+
     db = open_db(db_url)
+    require_known(db, "game", game)
     result = get_multiplier_distribution(game, limit=limit, platform_code=platform, db=db)
     if as_json:
         print_json(result)
         return
-    if not result["found"]:
-        _not_found("game", game)
+    if not result.get("found", True) or not result.get("bins"):
+        console.print(markup("No crash multipliers recorded for {} yet.", game), style="yellow")
         return
     table = Table(
         "from",
@@ -149,13 +180,14 @@ def distribution(
         "rounds",
         "observed %",
         "expected %",
-        title=(
+        title=plain(
             f"{game}: last {result['rounds_analyzed']:,} game rounds "
             f"(RTP {result['published_rtp']})"
         ),
     )
     for b in result["bins"]:
-        table.add_row(
+        add_row(
+            table,
             _fmt(b["low"]),
             _fmt(b["high"]) if b["high"] else "inf",
             f"{b['count']:,}",
@@ -163,8 +195,8 @@ def distribution(
             _fmt(b["expected_percent"]),
         )
     console.print(table)
-    gof = result["goodness_of_fit"]
-    if gof and gof["p_value"] is not None:
+    gof = result.get("goodness_of_fit")
+    if gof and gof.get("p_value") is not None:
         console.print(
             f"Chi-square fit: statistic {gof['statistic']:.2f}, df {gof['df']}, "
             f"p = {gof['p_value']:.3g}"
@@ -180,13 +212,18 @@ def signals(
     as_json: JsonFlag = False,
 ) -> None:
     """Signal hit rates against chance (RTP/target), with p-values and calibration."""
+    from crashdb.analytics import get_signal_effectiveness
+
     db = open_db(db_url)
+    require_known(db, "bot", bot)
+    require_known(db, "game", game)
     result = get_signal_effectiveness(bot, signal_type, game, db=db)
     if as_json:
         print_json(result)
         return
-    if not result["found"]:
-        console.print("[yellow]No signals match (empty result).[/yellow]")
+    types = result.get("signal_types") or []
+    if not types:
+        console.print("No signals match (empty result).", style="yellow")
         return
     table = Table(
         "signal type",
@@ -200,8 +237,9 @@ def signals(
         "chance Brier",
         title="Signals vs chance",
     )
-    for t in result["signal_types"]:
-        table.add_row(
+    for t in types:
+        add_row(
+            table,
             t["signal_type"],
             f"{t['resolved_signals']:,}",
             _fmt(t["hit_rate_percent"]),
@@ -213,94 +251,113 @@ def signals(
             _fmt(t["baseline_brier_score"]),
         )
     console.print(table)
-    for t in result["signal_types"]:
-        console.print(f"[bold]{t['signal_type']}[/bold]: {t['verdict']}")
+    for t in types:
+        console.print(markup("[bold]{}[/bold]: {}", t["signal_type"], t["verdict"]))
 
 
 @app.command("export")
 def export_cmd(
-    out: Annotated[Path, typer.Argument(help="output file (.jsonl, .csv or .parquet)")],
+    out: Annotated[Path, typer.Argument(help="Output file (.jsonl or .json, .csv, .parquet).")],
     kind: Annotated[
         ExportKind, typer.Option("--what", help="rounds or multipliers")
     ] = ExportKind.rounds,
-    fmt: Annotated[str | None, typer.Option("--format", help=f"one of {EXPORT_FORMATS}")] = None,
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", help="Default: from the suffix (.json means JSON Lines)."),
+    ] = None,
     bot: Annotated[str | None, typer.Option(help="filter: bot id")] = None,
     game: Annotated[str | None, typer.Option(help="filter: game name")] = None,
     platform: Annotated[str | None, typer.Option(help="filter: platform code")] = None,
-    start: Annotated[str | None, typer.Option(help="filter: from date/ISO time (UTC)")] = None,
-    end: Annotated[str | None, typer.Option(help="filter: to date (inclusive)/ISO time")] = None,
-    chunk_size: Annotated[int, typer.Option(help="rows per chunk")] = 10_000,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    chunk_size: Annotated[int, typer.Option(min=1, help="rows per chunk")] = 10_000,
     db_url: DbUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Stream rounds or multipliers to JSON Lines, CSV or Parquet, with a progress bar."""
-    db = open_db(db_url)
-    total = None
-    if kind is ExportKind.rounds:
-        from crashdb.analytics.export import round_filters
+    """Stream rounds or multipliers to JSON Lines, CSV or Parquet, with a progress bar.
 
-        where = round_filters(bot, game, platform, start, end)
-        with db.engine.connect() as conn:
-            total = conn.execute(
-                select(func.count()).select_from(CrashGameRound).where(*where)
-            ).scalar_one()
+    A round export loads back with `crashdb import`. In CSV, a text cell that a spreadsheet
+    would run as a formula (starting with = + - @, a tab or a carriage return) is written with
+    a leading apostrophe; `crashdb import` removes it again.
+    """
+    from crashdb.analytics.export import export_multipliers, export_rounds, format_of, row_count
+
+    try:
+        kind_format = format_of(out, fmt.value if fmt else None)
+    except ValueError as exc:
+        raise CliError(
+            str(exc), "pass --format jsonl, --format csv or --format parquet", 2
+        ) from None
+    db = open_db(db_url)
+    require_known(db, "bot", bot)
+    require_known(db, "game", game)
+    filters: dict[str, Any] = {
+        "bot_id": bot,
+        "game_name": game,
+        "platform_code": platform,
+        "start_date": start,
+        "end_date": end,
+    }
+    total = row_count(db, **filters) if kind is ExportKind.rounds else None
     fn = export_rounds if kind is ExportKind.rounds else export_multipliers
     progress = Progress(
-        TextColumn("[bold]exporting {task.fields[what]}"),
+        TextColumn("exporting {task.fields[what]}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err_console,
         disable=as_json,
     )
-    try:
-        with progress:
-            task = progress.add_task("export", total=total, what=kind.value)
-            result = fn(
-                out,
-                fmt,
-                bot_id=bot,
-                game_name=game,
-                platform_code=platform,
-                start_date=start,
-                end_date=end,
-                chunk_size=chunk_size,
-                db=db,
-                progress=lambda n: progress.advance(task, n),
-            )
-    except ValueError as exc:
-        err_console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    with progress:
+        task = progress.add_task("export", total=total, what=kind.value)
+        result = fn(
+            out,
+            kind_format,
+            **filters,
+            chunk_size=chunk_size,
+            db=db,
+            progress=lambda n: progress.advance(task, n),
+        )
     if as_json:
         print_json(result)
     else:
         console.print(
-            f"[green]Wrote {result['rows']:,} {kind.value} to {result['path']}[/green] "
-            f"({result['format']}, {result['bytes']:,} bytes)"
+            markup(
+                "[green]Wrote {} {} to {}[/green] ({}, {} bytes)",
+                f"{result['rows']:,}",
+                kind.value,
+                result["path"],
+                result["format"],
+                f"{result['bytes']:,}",
+            )
         )
 
 
 @app.command()
 def cleanup(
-    older_than: Annotated[int, typer.Option("--older-than", help="days to keep")] = 90,
+    older_than: Annotated[
+        int, typer.Option("--older-than", min=0, help="Delete rounds older than this many days.")
+    ] = 90,
     apply: Annotated[
-        bool, typer.Option("--apply", help="really delete (default: dry run)")
+        bool, typer.Option("--apply", help="Really delete (default: a dry run that only counts).")
     ] = False,
-    batch_size: Annotated[int, typer.Option(help="rounds per delete batch")] = 10_000,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rounds per delete batch.")] = 10_000,
     db_url: DbUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Delete rounds older than N days and the rows that point at them (dry run by default)."""
+    from crashdb.analytics.maintenance import cleanup_old_records
+
     db = open_db(db_url)
     result = cleanup_old_records(older_than, dry_run=not apply, batch_size=batch_size, db=db)
     if as_json:
         print_json(result)
         return
     verb = "Would delete" if result["dry_run"] else "Deleted"
-    table = Table("table", "rows", title=f"{verb} rows older than {result['cutoff']}")
+    table = Table("table", "rows", title=f"{verb} rows older than {result['cutoff_date']}")
     for name, count in result["tables"].items():
-        table.add_row(name, f"{count:,}")
-    table.add_row("[bold]total[/bold]", f"[bold]{result['total_records']:,}[/bold]")
+        add_row(table, name, f"{count:,}")
+    add_row(table, Text("total", style="bold"), Text(f"{result['total_records']:,}", "bold"))
     console.print(table)
     if result["dry_run"]:
         console.print("Dry run: nothing deleted. Add --apply to delete.")
@@ -309,6 +366,8 @@ def cleanup(
 @app.command()
 def size(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
     """Rows per table and bytes on disk."""
+    from crashdb.analytics.maintenance import get_database_size
+
     db = open_db(db_url)
     result = get_database_size(db=db)
     if as_json:
@@ -317,8 +376,8 @@ def size(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
     table = Table("table", "rows", "bytes", title=f"Database size: {result['bytes']:,} bytes")
     for name, count in result["tables"].items():
         size_bytes = (result["table_bytes"] or {}).get(name)
-        table.add_row(name, f"{count:,}", f"{size_bytes:,}" if size_bytes is not None else "-")
-    table.add_row("[bold]total[/bold]", f"[bold]{result['total_records']:,}[/bold]", "")
+        add_row(table, name, f"{count:,}", f"{size_bytes:,}" if size_bytes is not None else "-")
+    add_row(table, Text("total", style="bold"), Text(f"{result['total_records']:,}", "bold"), "")
     console.print(table)
 
 
@@ -326,6 +385,8 @@ def size(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
 def refresh(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
     """Fold stale strategy-run summaries and listed game rounds, and refresh
     mv_bot_daily_stats (PostgreSQL)."""
+    from sqlalchemy import text
+
     from crashdb.analytics.game_rounds import fold_game_rounds
     from crashdb.analytics.rollup import refresh_all
 
@@ -352,6 +413,10 @@ def refresh(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
         print_json(result)
     else:
         console.print(
-            f"[green]Refreshed {', '.join(refreshed)}[/green] ({folded:,} strategy runs, "
-            f"{game['rounds']:,} game rounds folded)"
+            markup(
+                "[green]Refreshed {}[/green] ({} strategy runs, {} game rounds folded)",
+                ", ".join(refreshed),
+                f"{folded:,}",
+                f"{game['rounds']:,}",
+            )
         )

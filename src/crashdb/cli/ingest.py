@@ -9,8 +9,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crashdb.cli._app import DbUrl, JsonFlag, app, console, err_console, open_db, print_json
+from crashdb.cli._errors import CliError
+from crashdb.cli._text import plain
 from crashdb.exceptions import InvalidRecord
-from crashdb.ingest.files import FORMATS, count_rows, detect_format, import_rounds
 
 __all__ = ["import_file"]
 
@@ -20,12 +21,17 @@ _SHOWN_ERRORS = 20
 @app.command("import")
 def import_file(
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="CSV, JSON Lines or Parquet.")
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="CSV, JSON Lines (.jsonl, .ndjson, .json) or Parquet.",
+        ),
     ],
     db_url: DbUrl = None,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help=f"One of {', '.join(FORMATS)} (default: from the suffix)."),
+        typer.Option("--format", help="jsonl, csv or parquet (default: from the suffix)."),
     ] = None,
     resumable: Annotated[
         bool,
@@ -40,26 +46,30 @@ def import_file(
 ) -> None:
     """Load round history: one round per row, columns named like log_crash_round's arguments.
 
-    Rows are validated like every logged round; rows already stored are skipped.
-    Errors number rows from 1 (the first data row of the file).
+    A round export (`crashdb export`) loads back as the same rows, ids included. Rows are
+    validated like every logged round; rows already stored are skipped. Errors number rows
+    from 1 (the first data row of the file).
     """
+    from crashdb.ingest.files import count_rows, format_of, import_rounds
+
     try:
-        kind = detect_format(file, fmt)
+        kind = format_of(file, fmt)
     except ValueError as exc:
-        err_console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+        raise CliError(
+            str(exc), "pass --format jsonl, --format csv or --format parquet", 2
+        ) from None
     db = open_db(db_url)
     total = count_rows(file, kind)
     try:
         with Progress(
-            TextColumn("[bold]importing {task.description}"),
+            TextColumn("importing {task.description}", style="bold", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=err_console,
             disable=json_out,
         ) as bar:
-            task = bar.add_task(file.name, total=total)
+            task = bar.add_task(plain(file.name), total=total)
             result = import_rounds(
                 db,
                 file,
@@ -69,18 +79,34 @@ def import_file(
                 progress=lambda n: bar.advance(task, n),
             )
     except InvalidRecord as exc:
-        err_console.print(f"[red]Nothing imported from the bad chunk: {len(exc.errors)} error(s)")
-        for e in exc.errors[:_SHOWN_ERRORS]:
-            err_console.print(f"  {e}")
+        written = "" if resumable else " Nothing was written (all-or-nothing)."
+        if len(exc.errors) == 1:
+            err_console.print(
+                plain(f"Error: cannot import {file.name}: {exc.errors[0]}.{written}"),
+                style="red",
+                soft_wrap=True,
+            )
+        else:
+            err_console.print(
+                plain(f"Error: {len(exc.errors)} problems in {file.name}.{written}"),
+                style="red",
+                soft_wrap=True,
+            )
+            for e in exc.errors[:_SHOWN_ERRORS]:
+                err_console.print(plain(f"  {e}"), soft_wrap=True)
         if len(exc.errors) > _SHOWN_ERRORS:
             err_console.print(f"  ... and {len(exc.errors) - _SHOWN_ERRORS} more")
-        if not resumable:
-            err_console.print("No row was written (all-or-nothing).")
+        hint = "fix the rows named above and run the import again"
+        if resumable:
+            hint += " (chunks before the bad one were committed; stored rows are skipped)"
+        err_console.print(plain(f"Hint: {hint}"), style="yellow", soft_wrap=True)
         raise typer.Exit(1) from None
     if json_out:
         print_json({"rows": result.rows, "inserted": result.inserted, "skipped": result.skipped})
     else:
         console.print(
-            f"Imported {result.rows} rows from {file.name}: {result.inserted} new, "
-            f"{result.skipped} already stored."
+            plain(
+                f"Imported {result.rows} rows from {file.name}: {result.inserted} new, "
+                f"{result.skipped} already stored."
+            )
         )

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from crashdb.cli import _verify  # noqa: F401  (registers ``crashdb verify``)
 from crashdb.cli._app import DbUrl, JsonFlag, app, console, err_console, open_db, print_json
+from crashdb.cli._errors import CliError
 from crashdb.cli._sim_output import (
     bot_table,
     compact_table,
@@ -22,26 +23,23 @@ from crashdb.cli._sim_output import (
     pct,
     print_fleet,
     progress_bar,
-    require_schema,
 )
-from crashdb.db.engine import Database
-from crashdb.report.html import write_report
-from crashdb.sim.fairness import verify_recorded_rounds
-from crashdb.sim.games import get_game
-from crashdb.sim.montecarlo import MonteCarloResult, monte_carlo
-from crashdb.sim.simulate import (
-    DEFAULT_START,
-    FleetConfig,
-    FleetResult,
-    backtest,
-    load_multipliers_csv,
-    load_multipliers_db,
-    run_fleet,
-)
-from crashdb.sim.strategies import BUILTIN_STRATEGIES, KellyCriterion, Strategy, make_strategy
+from crashdb.cli._text import add_row, markup, plain
 
-DEFAULT_STRATEGIES = list(BUILTIN_STRATEGIES)
+if TYPE_CHECKING:  # the simulator imports NumPy: loaded when a command runs
+    from crashdb.db.engine import Database
+    from crashdb.sim.fleet import FleetConfig, FleetResult
+    from crashdb.sim.montecarlo import MonteCarloResult
+    from crashdb.sim.strategies import Strategy
+
 DEFAULT_GAMES = ["aviator", "aviatrix", "jetx"]
+
+
+def _default_strategies() -> list[str]:
+    from crashdb.sim.strategies import BUILTIN_STRATEGIES
+
+    return list(BUILTIN_STRATEGIES)
+
 
 StrategyOpt = Annotated[
     list[str] | None,
@@ -97,6 +95,8 @@ def _dec(value: str | None, option: str) -> Decimal | None:
 
 def _utc(value: datetime | None) -> datetime:
     if value is None:
+        from crashdb.sim.simulate import DEFAULT_START
+
         return DEFAULT_START
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -109,6 +109,8 @@ def _req_dec(value: str, option: str) -> Decimal:
 
 def _run_fleet_with_progress(db: Database, config: FleetConfig) -> FleetResult:
     """Simulate with one bar for the rounds played and one for the records committed."""
+    from crashdb.sim.simulate import run_fleet
+
     with new_bar() as bar:
         play = bar.add_task(f"Simulating {config.sessions} sessions", total=config.max_rounds)
         commit = bar.add_task("Committing (RoundWriter)", total=None)
@@ -124,18 +126,21 @@ def _run_fleet_with_progress(db: Database, config: FleetConfig) -> FleetResult:
                 commit_progress=committed,
             )
         except RuntimeError as exc:
-            err_console.print(f"[red]{escape(str(exc))}[/red]")
-            raise typer.Exit(1) from None
+            raise CliError(str(exc), "see `crashdb simulate --help`") from None
 
 
 def _strategies(specs: Sequence[str] | None, game_rtp: Decimal, **kw: Any) -> list[Strategy]:
+    from crashdb.sim.strategies import make_strategy
+
     try:
-        return [make_strategy(s, rtp=game_rtp, **kw) for s in (specs or DEFAULT_STRATEGIES)]
+        return [make_strategy(s, rtp=game_rtp, **kw) for s in (specs or _default_strategies())]
     except (ValueError, TypeError, ImportError) as exc:
         raise typer.BadParameter(str(exc), param_hint="--strategy") from None
 
 
 def _check_games(games: Sequence[str]) -> None:
+    from crashdb.sim.games import get_game
+
     for g in games:
         try:
             get_game(g)
@@ -178,6 +183,8 @@ def simulate(
     as_json: JsonFlag = False,
 ) -> None:
     """Simulate a fleet (bots x games x strategies x rounds), logging every round."""
+    from crashdb.sim.fleet import FleetConfig
+
     game_list = list(games or DEFAULT_GAMES)
     _check_games(game_list)
     if monte_carlo_sessions is not None:
@@ -197,7 +204,7 @@ def simulate(
         )
         return
     rtp_d = _dec(rtp, "--rtp")
-    specs = list(strategies or DEFAULT_STRATEGIES)
+    specs = list(strategies or _default_strategies())
     _strategies(specs, rtp_d or Decimal("0.97"), base_stake=base_stake, max_stake=max_stake)
     try:
         config = FleetConfig(
@@ -218,7 +225,6 @@ def simulate(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--strategy") from None
     db = open_db(db_url)
-    require_schema(db)
     started = time.perf_counter()
     result = _run_fleet_with_progress(db, config)
     print_fleet(result, time.perf_counter() - started, as_json)
@@ -238,6 +244,10 @@ def _run_monte_carlo(
     take_profit: str | None,
     as_json: bool,
 ) -> None:
+    from crashdb.sim.games import get_game
+    from crashdb.sim.montecarlo import monte_carlo
+    from crashdb.sim.strategies import KellyCriterion
+
     rtp_d = _dec(rtp, "--rtp")
     results: list[MonteCarloResult] = []
     kellys: list[str] = []
@@ -272,7 +282,7 @@ def _run_monte_carlo(
     for table in mc_tables(results):
         console.print(table)
     for line in kellys:
-        console.print(f"[dim]{line}[/dim]")
+        console.print(plain(line), style="dim")
 
 
 @app.command("montecarlo")
@@ -333,23 +343,29 @@ def backtest_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Replay recorded multipliers (database or CSV) through strategies and compare them."""
+    from crashdb.sim.backtest import backtest, load_multipliers_csv, load_multipliers_db
+    from crashdb.sim.games import get_game
+
     if csv_file is not None:
         try:
             crashes = load_multipliers_csv(csv_file, column)
         except ValueError as exc:
-            err_console.print(f"[red]{escape(str(exc))}[/red]")
-            raise typer.Exit(1) from None
+            raise CliError(str(exc), "check the file and --column") from None
         if limit:
             crashes = crashes[:limit]
         source = str(csv_file)
     else:
         db = open_db(db_url)
-        require_schema(db)
+        if game is not None:
+            from crashdb.cli.listing import require_known
+
+            require_known(db, "game", game)
         crashes = load_multipliers_db(db, game_name=game, platform_code=platform, limit=limit)
         source = f"{game or 'all games'} on {platform or 'all platforms'}"
     if not crashes:
-        err_console.print(f"[red]No recorded multipliers in {source}.[/red]")
-        raise typer.Exit(1)
+        raise CliError(
+            f"no recorded multipliers in {source}", "record rounds first, or pass --csv FILE"
+        )
     rtp_d = _dec(rtp, "--rtp") or (get_game(game).rtp if game else Decimal("0.97"))
     strats = _strategies(
         strategies,
@@ -376,13 +392,14 @@ def backtest_command(
             }
         )
         return
-    table = compact_table(f"Backtest: {len(crashes):,} rounds from {source}")
+    table = compact_table(plain(f"Backtest: {len(crashes):,} rounds from {source}"))
     table.add_column("strategy", no_wrap=True)
     for col in ("rounds", "win%", "profit", "ROI%", "final", "max DD"):
         table.add_column(col, justify="right", no_wrap=True)
     table.add_column("ended")
     for s in summaries:
-        table.add_row(
+        add_row(
+            table,
             s.strategy,
             f"{s.rounds:,}",
             "-" if s.win_rate is None else f"{s.win_rate * 100:.1f}",
@@ -411,39 +428,53 @@ def demo(
     ),
 ) -> None:
     """The main job: initialize, simulate a small fleet, summarize, write report.html."""
+    from crashdb.sim.fairness import verify_recorded_rounds
+    from crashdb.sim.fleet import FleetConfig
+    from crashdb.sim.games import get_game
+
     started = time.perf_counter()
-    db = open_db(db_url)
+    db = open_db(db_url, create=True, schema=False)
     target = db.url.render_as_string(hide_password=True)
-    console.rule("[bold]crashdb demo")
-    if not db.test_connection():
-        err_console.print(f"[red]Cannot connect to {target}[/red]")
-        raise typer.Exit(1)
+    console.rule(Text("crashdb demo", style="bold"))
     db.init_db()
-    console.print(f"[green]1.[/green] Schema ready in {target}")
+    console.print(markup("[green]1.[/green] Schema ready in {}", target))
     config = FleetConfig(bots=bots, rounds=rounds, seed=seed, start=_utc(start))
     console.print(
-        f"[green]2.[/green] Simulating {config.bots} bots x {len(config.games)} games x "
-        f"{len(config.strategies)} strategies x {config.rounds} rounds "
-        f"(RTP {', '.join(f'{g} {get_game(g).rtp}' for g in config.games)}), "
-        "logging every round through the RoundWriter"
+        markup(
+            "[green]2.[/green] Simulating {} bots x {} games x {} strategies x {} rounds "
+            "(RTP {}), logging every round through the RoundWriter",
+            config.bots,
+            len(config.games),
+            len(config.strategies),
+            config.rounds,
+            ", ".join(f"{g} {get_game(g).rtp}" for g in config.games),
+        )
     )
     sim_start = time.perf_counter()
     result = _run_fleet_with_progress(db, config)
     sim_elapsed = time.perf_counter() - sim_start
-    console.print("[green]3.[/green] Summary")
+    console.print(markup("[green]3.[/green] Summary"))
     print_fleet(result, sim_elapsed, as_json=False)
     console.print(bot_table(result))
     checks = verify_recorded_rounds(db, game_name="aviator", limit=2000)
     console.print(
-        f"[green]4.[/green] Provably fair: {sum(c.ok for c in checks):,} of {len(checks):,} "
-        "Aviator rounds' seed commitments verify (`crashdb verify`)."
+        markup(
+            "[green]4.[/green] Provably fair: {} of {} Aviator rounds' seed commitments verify "
+            "(`crashdb verify`).",
+            f"{sum(c.ok for c in checks):,}",
+            f"{len(checks):,}",
+        )
     )
     _write_report(db, out)
-    console.print(f"[bold]Done in {time.perf_counter() - started:.1f} s.[/bold]")
+    console.print(f"Done in {time.perf_counter() - started:.1f} s.", style="bold")
 
 
 def _write_report(db: Database, out: Path) -> None:
     """The demo's report step; a failure here is loud (a broken Plotly must not pass quietly)."""
+    from crashdb.report.html import write_report
+
     with err_console.status("Writing the report") as status:
-        path = write_report(out, db=db, progress=lambda text: status.update(f"Report: {text}"))
-    console.print(f"[green]5.[/green] Report written to {path}")
+        path = write_report(
+            out, db=db, progress=lambda text: status.update(plain(f"Report: {text}"))
+        )
+    console.print(markup("[green]5.[/green] Report written to {}", path))

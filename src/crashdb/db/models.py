@@ -59,6 +59,7 @@ from crashdb.db.types import (
 
 __all__ = [
     "OUTCOMES",
+    "SERVER_FILLED",
     "AnalyticsRoundMultiplier",
     "AnalyticsRoundOutcome",
     "AnalyticsRoundSignal",
@@ -75,6 +76,8 @@ __all__ = [
 ]
 
 OUTCOMES = ("WIN", "LOSS", "SKIP", "ERROR")
+# Columns the database fills when a row is stored (never written by crashdb's write path).
+SERVER_FILLED = frozenset({"created_at", "updated_at"})
 _OUTCOME_SQL = "('WIN', 'LOSS', 'SKIP', 'ERROR')"
 # Rounds that cannot be matched with other bots' reports of the same game round.
 OWN_ROUNDS = "round_external_id IS NULL OR platform_code IS NULL"

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
+from crashdb.db.models import SERVER_FILLED
 from crashdb.exceptions import ConflictingRecord
 from crashdb.ingest.records import Record
 from crashdb.ingest.tables import record_columns
@@ -43,7 +44,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "signal": ("round_id", "bot_id", "session_id", "round_number", "signal_type"),
     "outcome": ("round_id",),
 }
-_NOT_CONTENT = frozenset({"id", "created_at", "updated_at"})
+_NOT_CONTENT = SERVER_FILLED | {"id"}
 _JSON_COLUMNS = frozenset({"metadata", "feature_vector", "context", "config"})
 
 # (row in the batch or None, the record's values by column, the columns it does not say)

@@ -11,6 +11,7 @@ from sqlalchemy import Table
 
 from crashdb.db.models import (
     OUTCOMES,
+    SERVER_FILLED,
     AnalyticsRoundMultiplier,
     AnalyticsRoundOutcome,
     AnalyticsRoundSignal,
@@ -37,6 +38,7 @@ __all__ = [
     "lookup",
     "now",
     "require",
+    "unknown_reason",
 ]
 
 _AUTO = frozenset({"id", "created_at", "updated_at"})
@@ -62,6 +64,13 @@ def _outcome_value(value: Any) -> str:
     if isinstance(value, str) and value.strip().upper() in OUTCOMES:
         return value.strip().upper()
     raise BadValue(f"unknown outcome {show_value(value)}: expected one of {', '.join(OUTCOMES)}")
+
+
+def unknown_reason(key: Any) -> str:
+    """Why a keyword no builder knows is refused (the same words from every entry point)."""
+    if key in SERVER_FILLED:
+        return "filled in by the database when a record is stored: leave it out"
+    return "unknown field"
 
 
 def field_name(key: Any) -> str:
@@ -103,7 +112,7 @@ def convert(
     for key, raw in kw.items():
         entry = lookup.get(key)
         if entry is None:
-            why = "is derived, not set" if key in _BUCKETS else "unknown field"
+            why = "is derived, not set" if key in _BUCKETS else unknown_reason(key)
             errors.append(FieldError(field_name(key), why, row))
             continue
         if raw is None:

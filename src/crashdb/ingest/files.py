@@ -1,9 +1,15 @@
 """``crashdb import FILE``: load round history from CSV, JSON Lines or Parquet.
 
 Each record of the file is one round with the keywords of ``log_crash_round`` as columns
-(``metadata`` as a JSON object, or JSON text in CSV). Rows are validated like every other
-round and written in chunks with the bulk path of :func:`crashdb.log_batch_rounds` (COPY on
-PostgreSQL, ``executemany`` on SQLite).
+(``metadata`` as a JSON object, or JSON text in CSV and Parquet), optionally with the round's
+``id`` (checked against its key): exactly the columns a round export (``crashdb export``)
+writes, so an export loads back as the same rows. ``created_at`` / ``updated_at`` are refused:
+the database fills them in. A column nobody accepts is reported once, before anything is
+written. Rows are validated like every other round and written in chunks with the bulk path
+of :func:`crashdb.log_batch_rounds` (COPY on PostgreSQL, ``executemany`` on SQLite).
+
+Formats come from the suffix: ``.csv``; ``.jsonl``, ``.ndjson`` and ``.json`` (JSON Lines,
+one object per line, as ``crashdb export x.json`` writes); ``.parquet`` and ``.pq``.
 
 * **all-or-nothing** (default): one transaction for the whole file; one bad row and nothing
   is written (every bad row of the file is reported, up to :data:`MAX_ERRORS`).
@@ -11,7 +17,13 @@ PostgreSQL, ``executemany`` on SQLite).
   before it were committed. Rows already stored are skipped (idempotency key), so running the
   import again after fixing the file completes it without duplicates.
 
-Rows are numbered from 1 (the first data row / line of the file) in error messages.
+CSV: an empty cell is "not given"; a quoted empty cell (``""``) is an empty text. A text cell
+starting with apostrophes and then one of :data:`FORMULA_START` has one apostrophe removed:
+the export adds it so that spreadsheets do not run the cell as a formula.
+
+A file that cannot be read (malformed JSON, a damaged Parquet file, a CSV row with the wrong
+number of cells, text that is not UTF-8) is one :class:`~crashdb.InvalidRecord` naming the
+line or row. Rows are numbered from 1 (the first data row / line of the file) in errors.
 """
 
 from __future__ import annotations
@@ -19,26 +31,55 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import String, Text
 from sqlalchemy.engine import Connection
 
 from crashdb.db.engine import Database
+from crashdb.db.models import CrashGameRound
 from crashdb.exceptions import ConflictingRecord, FieldError, InvalidRecord
 from crashdb.ingest.columnar import RoundStream
+from crashdb.ingest.fields import field_name, unknown_reason
 from crashdb.ingest.registry import run_write
-from crashdb.ingest.rounds import validate_round_rows
+from crashdb.ingest.rounds import ROUND_LOOKUP, validate_round_rows
 from crashdb.ingest.store import write_in
 
-__all__ = ["FORMATS", "ImportResult", "count_rows", "import_rounds", "read_chunks"]
+__all__ = [
+    "FORMATS",
+    "FORMULA_START",
+    "ImportResult",
+    "count_rows",
+    "detect_format",
+    "format_of",
+    "import_rounds",
+    "read_chunks",
+]
 
-FORMATS = ("csv", "jsonl", "parquet")
+FORMATS = ("jsonl", "csv", "parquet")
 MAX_ERRORS = 100
-_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+SUFFIXES = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP's list, plus the
+# full-width forms some spreadsheets fold to them).
+FORMULA_START = "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"
+_DEFUSED = re.compile("^'+[" + re.escape(FORMULA_START) + "]")
+ACCEPTED = frozenset(ROUND_LOOKUP) | {"id"}
+_TEXT_COLUMNS = frozenset(
+    c.name for c in CrashGameRound.__table__.columns if isinstance(c.type, String | Text)
+)
+_JSON_KEYS = ("metadata", "round_metadata")
 
 
 @dataclass
@@ -53,17 +94,22 @@ class ImportResult:
         return self.rows - self.inserted
 
 
-def detect_format(path: Path, fmt: str | None = None) -> str:
+def format_of(path: Path, fmt: str | None = None) -> str:
+    """``fmt`` if given, else the format the suffix names (``.json`` is JSON Lines)."""
     if fmt:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
         return fmt
     try:
-        return _SUFFIXES[path.suffix.lower()]
+        return SUFFIXES[path.suffix.lower()]
     except KeyError:
         raise ValueError(
-            f"cannot tell the format of {path.name!r} from its suffix: pass --format"
+            f"cannot tell the format of {path.name!r} from its suffix "
+            f"({', '.join(SUFFIXES)}): pass --format"
         ) from None
+
+
+detect_format = format_of
 
 
 def _plain_json(value: Any) -> Any:
@@ -78,13 +124,20 @@ def _plain_json(value: Any) -> Any:
 
 
 def _clean(row: dict[str, Any], fmt: str) -> dict[str, Any]:
-    """A file row as round keywords. In CSV an empty cell is "not given" and ``metadata`` is
-    JSON text; Parquet carries ``metadata`` as JSON text too; JSON Lines values are as typed."""
+    """A file row as ``log_crash_round`` keywords. A null is "not given". CSV and Parquet carry
+    ``metadata`` as JSON text, and in CSV an empty cell of a number, time or flag column is
+    "not given" and a cell defused against spreadsheet formulas (``'=...``) is read back as it
+    was. JSON Lines values are taken as typed, like a bot's arguments."""
     out = {}
     for k, v in row.items():
-        if v is None or (fmt == "csv" and v == ""):
+        if v is None:
             continue
-        if k in ("metadata", "round_metadata"):
+        if isinstance(v, str) and fmt == "csv":
+            if v == "" and k not in _TEXT_COLUMNS:
+                continue
+            if _DEFUSED.match(v):
+                v = v[1:]
+        if k in _JSON_KEYS:
             if isinstance(v, str) and fmt != "jsonl":
                 with contextlib.suppress(json.JSONDecodeError):  # else: "expected a dict"
                     v = json.loads(v)
@@ -93,36 +146,145 @@ def _clean(row: dict[str, Any], fmt: str) -> dict[str, Any]:
     return out
 
 
+def _check_columns(names: list[str], path: Path) -> None:
+    """Every column must be one the import accepts: each stranger reported once, for the
+    whole file, with the reason a ``log_crash_round`` call would get."""
+    errors = [
+        FieldError(field_name(name), unknown_reason(name))
+        for name in dict.fromkeys(names)
+        if name not in ACCEPTED
+    ]
+    if errors:
+        raise InvalidRecord(errors, f"file {path.name}")
+
+
+def _bad_file(path: Path, reason: str, line: int | None = None) -> InvalidRecord:
+    field = f"line {line}" if line is not None else "file"
+    return InvalidRecord([FieldError(field, reason)], f"file {path.name}")
+
+
+def _chunked(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _parquet_rows(path: Path, chunk_size: int) -> Iterator[dict[str, Any]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        file = pq.ParquetFile(path)
+        _check_columns(file.schema_arrow.names, path)
+        for batch in file.iter_batches(batch_size=chunk_size):
+            for r in batch.to_pylist():
+                yield _clean(r, "parquet")
+    except (pa.ArrowException, OSError) as exc:
+        if isinstance(exc, FileNotFoundError | PermissionError):
+            raise
+        raise _bad_file(path, f"not a readable Parquet file ({exc})") from None
+
+
+def _csv_header(path: Path) -> list[str]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            return next(csv.reader(f), [])
+    except UnicodeDecodeError:
+        raise _bad_file(path, "not UTF-8 text", 1) from None
+    except csv.Error as exc:
+        raise _bad_file(path, f"malformed CSV header ({exc})", 1) from None
+
+
+def _csv_rows(path: Path, chunk_size: int) -> Iterator[dict[str, Any]]:
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    names = _csv_header(path)
+    if not names:
+        return
+    _check_columns(names, path)
+    options = pa_csv.ConvertOptions(
+        column_types={n: pa.string() for n in names},
+        strings_can_be_null=True,  # an empty cell: not given
+        quoted_strings_can_be_null=False,  # "": an empty text
+    )
+    seen = 0
+    try:
+        reader = pa_csv.open_csv(
+            path,
+            read_options=pa_csv.ReadOptions(block_size=1 << 20),
+            convert_options=options,
+        )
+        for batch in reader:
+            for r in batch.to_pylist():
+                seen += 1
+                yield _clean(r, "csv")
+    except pa.ArrowException as exc:
+        raise _bad_file(path, f"malformed CSV near data row {seen + 1} ({exc})") from None
+
+
+def _jsonl_rows(path: Path) -> Iterator[Any]:
+    with path.open(encoding="utf-8") as f:
+        line_no = 0
+        try:
+            for line_no, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line, parse_float=Decimal)
+                except RecursionError:
+                    raise _bad_file(path, "JSON nested too deeply", line_no) from None
+                except json.JSONDecodeError as exc:
+                    hint = (
+                        ": .json files are read as JSON Lines (one object per line), not as "
+                        "one JSON array"
+                        if line_no == 1 and line.lstrip().startswith("[")
+                        else ""
+                    )
+                    raise _bad_file(
+                        path, f"not valid JSON ({exc.msg} at column {exc.colno}){hint}", line_no
+                    ) from None
+                if isinstance(value, dict):
+                    _check_columns(list(value), path)
+                    value = _clean(value, "jsonl")
+                elif isinstance(value, list) and line_no == 1:
+                    raise _bad_file(
+                        path,
+                        "a JSON array: .json files are read as JSON Lines (one object per line)",
+                        line_no,
+                    )
+                yield value
+        except UnicodeDecodeError:
+            raise _bad_file(path, "not UTF-8 text", line_no + 1) from None
+
+
 def read_chunks(path: Path, fmt: str, chunk_size: int) -> Iterator[list[dict[str, Any]]]:
     """The file's rows as round keyword dicts, ``chunk_size`` at a time."""
+    rows: Iterator[Any]
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
-            yield [_clean(r, fmt) for r in batch.to_pylist()]
-        return
-    with path.open(newline="", encoding="utf-8") as f:
-        rows: Iterator[dict[str, Any]]
-        if fmt == "csv":
-            rows = csv.DictReader(f)
-        else:
-            rows = (json.loads(line, parse_float=Decimal) for line in f if line.strip())
-        chunk: list[dict[str, Any]] = []
-        for row in rows:
-            chunk.append(_clean(row, fmt) if isinstance(row, dict) else row)
-            if len(chunk) >= chunk_size:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+        rows = _parquet_rows(path, chunk_size)
+    elif fmt == "csv":
+        rows = _csv_rows(path, chunk_size)
+    else:
+        rows = _jsonl_rows(path)
+    yield from _chunked(rows, chunk_size)
 
 
 def count_rows(path: Path, fmt: str) -> int:
-    """Rows in the file (for the progress bar)."""
+    """Rows in the file (for the progress bar; 0 when that cannot be told cheaply)."""
     if fmt == "parquet":
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        return int(pq.ParquetFile(path).metadata.num_rows)
+        try:
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        except pa.ArrowException:
+            return 0  # read_chunks names the problem
     with path.open("rb") as f:
         lines = sum(1 for line in f if line.strip())
     return max(lines - 1, 0) if fmt == "csv" else lines
@@ -130,9 +292,8 @@ def count_rows(path: Path, fmt: str) -> int:
 
 def write_chunk(conn: Connection, backend: str, chunk: list[dict[str, Any]], first_row: int) -> int:
     """Validate and write one chunk inside ``conn``'s transaction; returns rows inserted."""
-    return write_in(conn, backend, RoundStream(chunk, first_row, MAX_ERRORS)).inserted.get(
-        "round", 0
-    )
+    result = write_in(conn, backend, RoundStream(chunk, first_row, MAX_ERRORS))
+    return result.inserted.get("round", 0)
 
 
 def import_rounds(
@@ -145,7 +306,7 @@ def import_rounds(
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Import the rounds in ``path`` (see the module doc); ``progress(n)`` after each chunk."""
-    fmt = detect_format(path, fmt)
+    fmt = format_of(path, fmt)
     result = ImportResult()
     chunks = read_chunks(path, fmt, chunk_size)
     if resumable:

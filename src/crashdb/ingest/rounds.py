@@ -22,7 +22,14 @@ from decimal import Decimal
 from typing import Any
 
 from crashdb.exceptions import FieldError, InvalidRecord
-from crashdb.ingest.fields import ROUND_RULES, field_name, lookup, now, require
+from crashdb.ingest.fields import (
+    ROUND_RULES,
+    field_name,
+    lookup,
+    now,
+    require,
+    unknown_reason,
+)
 from crashdb.ingest.records import RoundRecord, construct, round_uuid
 from crashdb.ingest.rules import roi_percent
 from crashdb.ingest.values import BadValue, to_uuid
@@ -81,7 +88,7 @@ def round_values(
         if entry is None:
             if key == "id":  # an exported round's id: checked against its key below
                 continue
-            errors.append(FieldError(field_name(key), "unknown field", row))
+            errors.append(FieldError(field_name(key), unknown_reason(key), row))
         elif raw is None:
             v[entry[0]] = None
         else:

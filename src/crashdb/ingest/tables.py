@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
 from crashdb.db.models import (
+    SERVER_FILLED,
     AnalyticsRoundMultiplier,
     AnalyticsRoundOutcome,
     AnalyticsRoundSignal,
@@ -51,9 +52,8 @@ def _table(model: Any) -> Table:
 ROUNDS = _table(CrashGameRound)
 BOTS = _table(BotVMRegistration)
 SESSIONS = _table(SessionLog)
-_SERVER_FILLED = frozenset({"created_at", "updated_at"})
 ROUND_COLUMNS: tuple[str, ...] = tuple(
-    c.name for c in ROUNDS.columns if c.name not in _SERVER_FILLED
+    c.name for c in ROUNDS.columns if c.name not in SERVER_FILLED
 )
 
 TABLE_OF: dict[str, Table] = {
@@ -66,7 +66,7 @@ TABLE_OF: dict[str, Table] = {
 
 # The columns the write path fills, per table (the server fills created_at / updated_at).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    table.name: tuple(c.name for c in table.columns if c.name not in _SERVER_FILLED)
+    table.name: tuple(c.name for c in table.columns if c.name not in SERVER_FILLED)
     for table in (ROUNDS, *TABLE_OF.values())
 }
 

@@ -7,6 +7,7 @@ inlines that once, see :mod:`crashdb.report.html`).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,6 +55,12 @@ def figure_html(fig: go.Figure, div_id: str) -> str:
     )
 
 
+def _label(text: str) -> str:
+    """Stored text as a Plotly label: Plotly reads a few HTML tags and ``%{...}`` templates in
+    names and hover text, so ``<``, ``>``, ``&`` and ``%`` become entities (shown as is)."""
+    return html.escape(text, quote=False).replace("%", "&#37;")
+
+
 def _color(k: int) -> str:
     return PALETTE[k % len(PALETTE)]
 
@@ -81,8 +88,8 @@ def equity_figure(equity: Equity) -> go.Figure:
                 x=c.x,
                 y=c.equity,
                 mode="lines",
-                name=c.label,
-                legendgroup=c.label,
+                name=_label(c.label),
+                legendgroup=str(k),
                 line={"color": color, "width": 1.6},
                 hovertemplate="%{fullData.name}<br>round %{x}<br>profit %{y:.2f}<extra></extra>",
             ),
@@ -94,8 +101,8 @@ def equity_figure(equity: Equity) -> go.Figure:
                 x=c.x,
                 y=c.drawdown,
                 mode="lines",
-                name=c.label,
-                legendgroup=c.label,
+                name=_label(c.label),
+                legendgroup=str(k),
                 showlegend=False,
                 line={"color": color, "width": 1.2},
                 hovertemplate="%{fullData.name}<br>round %{x}<br>drawdown %{y:.2f}<extra></extra>",
@@ -127,7 +134,7 @@ def survival_figure(games: Sequence[Survival]) -> go.Figure:
                 x=s.x,
                 y=share,
                 mode="markers+lines",
-                name=f"{s.game}: observed ({s.rounds:,} rounds)",
+                name=f"{_label(s.game)}: observed ({s.rounds:,} rounds)",
                 marker={"color": _color(k), "size": 6},
                 line={"color": _color(k), "width": 1},
                 error_y={
@@ -138,7 +145,9 @@ def survival_figure(games: Sequence[Survival]) -> go.Figure:
                     "thickness": 1,
                     "width": 2,
                 },
-                hovertemplate=("x = %{x}<br>P(crash ≥ x) = %{y:.4f}<extra>" + s.game + "</extra>"),
+                hovertemplate=(
+                    "x = %{x}<br>P(crash ≥ x) = %{y:.4f}<extra>" + _label(s.game) + "</extra>"
+                ),
             )
         )
         top = max(top, max(s.x) * 1.5)
@@ -262,7 +271,7 @@ def hit_rate_figure(targets: Sequence[TargetHits], rtp: float) -> go.Figure:
 def strategy_figure(rows: Sequence[dict[str, Any]]) -> go.Figure:
     """ROI per strategy with its 95% CI against the ROI the published RTP implies."""
     rows = [r for r in rows if r["roi_percent"] is not None]
-    names = [r["strategy_name"] for r in rows]
+    names = [_label(str(r["strategy_name"])) for r in rows]
     roi = [r["roi_percent"] for r in rows]
     cis = [r["roi_percent_ci95"] or [v, v] for r, v in zip(rows, roi, strict=True)]
     fig = go.Figure(
@@ -331,8 +340,8 @@ def calibration_figure(types: Sequence[SignalType]) -> go.Figure:
                 x=xs,
                 y=ys,
                 mode="markers+lines",
-                name=f"{t.name}: observed hit rate (95% CI)",
-                legendgroup=t.name,
+                name=f"{_label(t.name)}: observed hit rate (95% CI)",
+                legendgroup=str(k),
                 customdata=counts,
                 line={"color": color, "width": 1},
                 marker={
@@ -358,8 +367,8 @@ def calibration_figure(types: Sequence[SignalType]) -> go.Figure:
                     x=[c[0] for c in chance],
                     y=[c[1] for c in chance],
                     mode="lines",
-                    name=f"{t.name}: chance (RTP/target)",
-                    legendgroup=t.name,
+                    name=f"{_label(t.name)}: chance (RTP/target)",
+                    legendgroup=str(k),
                     line={"color": color, "dash": "dot", "width": 2},
                     hovertemplate="chance %{y:.3f}<extra>" + t.name + "</extra>",
                 )

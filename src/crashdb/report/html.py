@@ -20,6 +20,7 @@ downsampled server-side. Works on SQLite and PostgreSQL::
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 import uuid
@@ -35,6 +36,7 @@ from crashdb.analytics.rollup import refresh_all
 from crashdb.db.engine import Database, get_database
 from crashdb.report import charts as _charts
 from crashdb.report import data
+from crashdb.report.text import human_time, natural_key, shown_id
 
 __all__ = ["write_report"]
 
@@ -67,8 +69,8 @@ section h2 { margin: 0 0 8px; font-size: 20px; }
 .empty { color: var(--muted); font-style: italic; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0 0; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; min-width: 130px; }
-.card b { display: block; font-size: 19px; }
-.card span { color: var(--muted); font-size: 12.5px; }
+.card > b { display: block; font-size: 19px; }
+.card > span { color: var(--muted); font-size: 12.5px; }
 table { border-collapse: collapse; width: 100%; margin: 10px 0; font-size: 13.5px; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: right;
          vertical-align: top; white-space: nowrap; }
@@ -92,6 +94,8 @@ def _e(value: Any) -> str:
 def _num(value: float | None, digits: int = 2, signed: bool = False) -> str:
     if value is None:
         return "–"
+    if round(value, digits) == 0:
+        value = 0.0  # never "-0.00"
     text = f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
     return text
 
@@ -100,7 +104,9 @@ def _money(value: float | str | None) -> str:
     if value is None:
         return "–"
     v = float(value)
-    cls = "neg" if v < 0 else "pos" if v > 0 else ""
+    if round(v, 2) == 0:
+        return '<span class="zero">0.00</span>'
+    cls = "neg" if v < 0 else "pos"
     return f'<span class="{cls}">{v:+,.2f}</span>'
 
 
@@ -191,9 +197,18 @@ def _overview_cards(ov: data.Overview) -> str:
     return f'<div class="cards">{inner}</div>'
 
 
+def _in_natural_order(eq: data.Equity) -> data.Equity:
+    """The curves by label as people count (``bot_2`` before ``bot_10``); an empty id is
+    labelled instead of left blank."""
+    curves = [dataclasses.replace(c, label=shown_id(c.label)) for c in eq.curves]
+    curves.sort(key=lambda c: natural_key(c.label))
+    return dataclasses.replace(eq, curves=curves)
+
+
 def _equity_section(eq: data.Equity) -> str:
     if not eq.curves:
         return _empty("No rounds recorded in this scope.")
+    eq = _in_natural_order(eq)
     shown = (
         f"Showing the {len(eq.curves)} {eq.by}s with the most rounds, of {eq.total_curves}. "
         if eq.total_curves > len(eq.curves)
@@ -445,9 +460,9 @@ def write_report(
         step("Signal calibration")
         signals = data.signal_calibration(conn, scope)
     step("Rendering HTML")
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = datetime.now(UTC)
     period = (
-        f"Rounds from {ov.first_round_at} to {ov.last_round_at}."
+        f"Rounds from {human_time(ov.first_round_at)} to {human_time(ov.last_round_at)} UTC."
         if ov.first_round_at
         else "No rounds recorded in this scope."
     )
@@ -455,7 +470,7 @@ def write_report(
     header = (
         "<header><h1>crashdb report</h1>"
         f"<p>Scope: <b>{_e(scope.describe())}</b>. {_e(period)}</p>"
-        f"<p>Generated {_e(now.isoformat())} from the {backend} database. Games: "
+        f"<p>Generated {_e(human_time(now))} UTC from the {backend} database. Games: "
         f"{_e(', '.join(ov.games) or '–')}.</p>"
         + _overview_cards(ov)
         + "<nav>"
