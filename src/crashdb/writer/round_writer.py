@@ -132,6 +132,11 @@ class RoundWriter:
         write_timeout: a write still running after this many seconds is treated as an
             outage: its batch is spooled (the write may still commit; replaying it then is
             harmless) and so is everything after it until the write has finished.
+        server_url, token: write to a fleet server (``crashdb serve``) over HTTP instead of a
+            database (:mod:`crashdb.writer.http`); without ``db`` and ``sink`` they default
+            to the settings ``CRASHDB_SERVER_URL`` and ``CRASHDB_TOKEN``.
+        heartbeat_interval: with a fleet server, seconds between heartbeats the writer sends
+            on its own (default ``CRASHDB_HEARTBEAT_INTERVAL``, 30; 0 sends none).
     """
 
     def __init__(
@@ -145,6 +150,9 @@ class RoundWriter:
         retry_initial: float = 0.25,
         retry_max: float = 5.0,
         write_timeout: float = 5.0,
+        server_url: str | None = None,
+        token: str | None = None,
+        heartbeat_interval: float | None = None,
     ) -> None:
         settings = get_settings()
         if flush_interval is None:
@@ -165,7 +173,11 @@ class RoundWriter:
         self.retry_initial = retry_initial
         self.retry_max = retry_max
         self.write_timeout = float(write_timeout)
-        self.sink: RecordSink = sink if sink is not None else DatabaseSink(db)
+        remote = self._remote_sink(server_url, token, db, sink, settings)
+        self.sink: RecordSink = (
+            sink if sink is not None else remote if remote is not None else DatabaseSink(db)
+        )
+        self._heartbeats: Any = None
         self._committer = Committer(self.sink, f"crashdb-writer-commit-{id(self):x}")
         self._running_write: Future[None] | None = None
         self.stats = WriterStats()
@@ -188,6 +200,32 @@ class RoundWriter:
         )
         _live_writers.add(self)
         self._thread.start()
+        if remote is not None:
+            from crashdb.writer.http import start_heartbeats
+
+            every = heartbeat_interval
+            if every is None:
+                every = settings.heartbeat_interval
+            self._heartbeats = start_heartbeats(remote, every, self)
+
+    @staticmethod
+    def _remote_sink(
+        server_url: str | None,
+        token: str | None,
+        db: Database | None,
+        sink: RecordSink | None,
+        settings: Any,
+    ) -> Any:
+        """The fleet server's HTTP sink (:mod:`crashdb.writer.http`), or None."""
+        if db is not None or sink is not None:
+            if server_url is not None or token is not None:
+                raise ValueError("server_url/token exclude db and sink")
+            return None
+        if server_url is None and token is None and not settings.server_url:
+            return None  # no HTTP client imported for a database writer
+        from crashdb.writer.http import remote_sink
+
+        return remote_sink(server_url, token, settings)
 
     # ------------------------------------------------------------------ caller side
 
@@ -303,6 +341,8 @@ class RoundWriter:
         replayed by the next writer that uses the same ``spool_dir``."""
         if self._closed:
             return
+        if self._heartbeats is not None:  # fleet server: a last heartbeat says "stopped"
+            self._heartbeats.stop()
         self._closed = True
         self._stopping = True
         self._wake.set()

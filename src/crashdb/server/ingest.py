@@ -1,0 +1,255 @@
+"""``POST /api/v1/records``: a JSON array of records into the one write path.
+
+1. parse: a JSON array (numbers kept exact as Decimals) of objects with a ``kind``;
+2. build: each object through :func:`crashdb.ingest.validate.build_record` (the same
+   validation as the ``log_*`` functions; errors carry ``row`` = the index in the array).
+   An ``id`` may come with a record: for kinds whose id is derived from the record's key it
+   must be that id; for error, OCR and session-update records (ids drawn at random when
+   logged) it is the client's idempotency key, so that a retried request stores nothing
+   twice;
+3. authorise: a bot token writes only records of its bot, including records that name a
+   round of another bot (checked by reading the rounds' owners: a round's id is derived from
+   its bot, so that owner never changes);
+4. write: :func:`crashdb.ingest.store.write_records`, one transaction per request. The
+   :class:`GroupCommitter` puts the requests that arrive while a transaction runs into the
+   next one (one commit for many requests); when such a group is refused, each request is
+   written on its own, so one bad request cannot fail the others.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import Future
+from decimal import Decimal
+from queue import Empty, SimpleQueue
+from typing import Any
+
+from sqlalchemy import select
+
+from crashdb.db.engine import Database
+from crashdb.exceptions import FieldError, InvalidRecord
+from crashdb.ingest.records import Record
+from crashdb.ingest.registry import WriteResult
+from crashdb.ingest.rules import BadValue, to_uuid
+from crashdb.ingest.store import write_records
+from crashdb.ingest.tables import ROUNDS
+from crashdb.ingest.validate import build_record
+from crashdb.server.auth import Principal
+
+__all__ = ["Forbidden", "GroupCommitter", "authorise", "build_request", "parse_records"]
+
+log = logging.getLogger("crashdb.server")
+
+
+class Forbidden(Exception):
+    """A bot token tried to write another bot's records (403)."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors))
+
+
+def _bad(field: str, reason: str, row: int | None = None) -> InvalidRecord:
+    return InvalidRecord([FieldError(field, reason, row)], "request")
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def parse_records(body: bytes, max_records: int) -> list[dict[str, Any]]:
+    """The request body as a list of objects, or InvalidRecord."""
+    try:
+        data = json.loads(body, parse_float=Decimal, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "not JSON"
+        raise _bad("body", f"not a JSON document: {reason[:200]}") from None
+    if not isinstance(data, list):
+        raise _bad("body", f"expected a JSON array of records, got {type(data).__name__}")
+    if not data:
+        raise _bad("body", "no records")
+    if len(data) > max_records:
+        raise _bad("body", f"{len(data)} records: at most {max_records} per request")
+    errors = [
+        FieldError("row", f"expected an object, got {type(item).__name__}", i)
+        for i, item in enumerate(data)
+        if not isinstance(item, dict)
+    ]
+    if errors:
+        raise InvalidRecord(errors, "request")
+    return data
+
+
+def _given_id(item: dict[str, Any], row: int, errors: list[FieldError]) -> uuid.UUID | None:
+    raw = item.pop("id", None)
+    if raw is None:
+        return None
+    try:
+        return to_uuid(raw)
+    except BadValue as exc:
+        errors.append(FieldError("id", str(exc), row))
+        return None
+
+
+def build_request(items: list[dict[str, Any]], principal: Principal) -> list[Record]:
+    """Validate every object (InvalidRecord naming every bad row and field)."""
+    records: list[Record] = []
+    errors: list[FieldError] = []
+    own = principal.bot_id if principal.role == "bot" else None
+    for row, item in enumerate(items):
+        fields = dict(item)
+        kind = fields.pop("kind", None)
+        # a round's id is checked against its key by the builder
+        given = _given_id(fields, row, errors) if kind != "round" else None
+        if own is not None and fields.get("bot_id") is None and fields.get("round_id") is None:
+            fields["bot_id"] = own  # a bot token's records are its bot's
+        try:
+            record = build_record(kind, fields)
+        except InvalidRecord as exc:
+            errors.extend(FieldError(e.field, e.reason, row) for e in exc.errors)
+            continue
+        except TypeError as exc:  # positional-argument checks of the session builders
+            errors.append(FieldError("row", str(exc), row))
+            continue
+        if given is not None and given != record.id:
+            if record.id.version == 4:  # drawn at random: the client's id is the key
+                record = record.model_copy(update={"id": given})
+            else:
+                errors.append(
+                    FieldError("id", f"{given} is not this record's id ({record.id})", row)
+                )
+                continue
+        records.append(record)
+    if errors:
+        raise InvalidRecord(errors, "request")
+    return records
+
+
+def authorise(db: Database, principal: Principal, records: Sequence[Record]) -> None:
+    """Forbidden when a bot token's records name another bot or another bot's round;
+    InvalidRecord when a named round does not exist (as the write path would say)."""
+    if principal.role != "bot":
+        return
+    own = principal.bot_id
+    denied: list[FieldError] = []
+    owners: dict[uuid.UUID, str] = {}
+    wanted: dict[uuid.UUID, list[int]] = {}
+    for row, rec in enumerate(records):
+        bot = getattr(rec, "bot_id", None)
+        if bot is not None and bot != own:
+            denied.append(FieldError("bot_id", f"this token writes only bot {own!r}", row))
+        if rec.kind == "round":
+            owners[rec.id] = rec.bot_id
+        rid = getattr(rec, "round_id", None)
+        if rid is not None:
+            wanted.setdefault(rid, []).append(row)
+    unknown = [rid for rid in wanted if rid not in owners]
+    if unknown and not denied:
+        c = ROUNDS.c
+        with db.engine.connect() as conn:
+            for start in range(0, len(unknown), 500):
+                chunk = unknown[start : start + 500]
+                for rid, bot in conn.execute(select(c.id, c.bot_id).where(c.id.in_(chunk))):
+                    owners[rid] = bot
+    missing: list[FieldError] = []
+    for rid, rows in wanted.items():
+        owner = owners.get(rid)
+        for row in rows:
+            if owner is None:
+                missing.append(FieldError("round_id", f"no round with id {rid}", row))
+            elif owner != own:
+                denied.append(
+                    FieldError("round_id", f"round {rid} is not a round of bot {own!r}", row)
+                )
+    if denied:
+        raise Forbidden(sorted(denied, key=lambda e: e.row or 0))
+    if missing:
+        raise InvalidRecord(missing, "request")
+
+
+_Request = tuple[Sequence[Record], "Future[WriteResult]"]
+
+
+class GroupCommitter:
+    """One thread that writes requests; requests that queue up meanwhile share a transaction.
+
+    ``submit(records)`` returns a future: the :class:`WriteResult`, or the exception the
+    write raised for that request (each request keeps all-or-nothing: when a shared
+    transaction is refused for a record error, every request of the group is written again
+    on its own)."""
+
+    def __init__(self, db: Database, max_records: int = 5000) -> None:
+        self.db = db
+        self.max_records = max_records
+        self._queue: SimpleQueue[_Request | None] = SimpleQueue()
+        self.groups = 0
+        self.requests = 0
+        self._thread = threading.Thread(target=self._run, name="crashdb-group-commit", daemon=True)
+        self._thread.start()
+
+    def submit(self, records: Sequence[Record]) -> Future[WriteResult]:
+        future: Future[WriteResult] = Future()
+        self._queue.put((records, future))
+        return future
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group = [first]
+            size = len(first[0])
+            stop = False
+            while size < self.max_records:
+                try:
+                    item = self._queue.get_nowait()
+                except Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                group.append(item)
+                size += len(item[0])
+            try:
+                self._commit(group)
+            except BaseException as exc:  # never leave a request waiting
+                for _, future in group:
+                    if not future.done():
+                        future.set_exception(exc)
+            if stop:
+                return
+
+    def _commit(self, group: list[_Request]) -> None:
+        self.groups += 1
+        self.requests += len(group)
+        if len(group) == 1:
+            self._one(group[0])
+            return
+        records = [r for recs, _ in group for r in recs]
+        try:
+            result = write_records(self.db, records)
+        except InvalidRecord:
+            for request in group:  # find out whose: each request on its own
+                self._one(request)
+            return
+        except Exception as exc:
+            for _, future in group:
+                future.set_exception(exc)
+            return
+        for _, future in group:
+            future.set_result(result)
+
+    def _one(self, request: _Request) -> None:
+        records, future = request
+        try:
+            future.set_result(write_records(self.db, records))
+        except Exception as exc:
+            future.set_exception(exc)
