@@ -60,9 +60,9 @@ from crashdb.db.types import (
 
 __all__ = [
     "OUTCOMES",
+    "AlertDelivery",
     "AnalyticsRoundMultiplier",
     "AnalyticsRoundOutcome",
-    "AlertDelivery",
     "AnalyticsRoundSignal",
     "ApiToken",
     "Base",
