@@ -9,7 +9,8 @@
    twice;
 3. authorise: a bot token writes only records of its bot, including records that name a
    round of another bot (checked by reading the rounds' owners: a round's id is derived from
-   its bot, so that owner never changes);
+   its bot, so that owner never changes). A forbidden request is 403 whatever else is wrong
+   with it;
 4. write: :func:`crashdb.ingest.store.write_records`, one transaction per request. The
    :class:`GroupCommitter` puts the requests that arrive while a transaction runs into the
    next one (one commit for many requests); when such a group is refused, each request is
@@ -32,7 +33,7 @@ from sqlalchemy import select
 
 from crashdb.db.engine import Database
 from crashdb.exceptions import FieldError, InvalidRecord
-from crashdb.ingest.records import Record
+from crashdb.ingest.records import Record, RoundRecord
 from crashdb.ingest.registry import WriteResult
 from crashdb.ingest.rules import BadValue, to_uuid
 from crashdb.ingest.store import write_records
@@ -40,7 +41,7 @@ from crashdb.ingest.tables import ROUNDS
 from crashdb.ingest.validate import build_record
 from crashdb.server.auth import Principal
 
-__all__ = ["Forbidden", "GroupCommitter", "authorise", "build_request", "parse_records"]
+__all__ = ["Forbidden", "GroupCommitter", "build_request", "parse_records", "round_owners"]
 
 log = logging.getLogger("crashdb.server")
 
@@ -95,11 +96,29 @@ def _given_id(item: dict[str, Any], row: int, errors: list[FieldError]) -> uuid.
         return None
 
 
-def build_request(items: list[dict[str, Any]], principal: Principal) -> list[Record]:
-    """Validate every object (InvalidRecord naming every bad row and field)."""
+def build_request(db: Database, items: list[dict[str, Any]], principal: Principal) -> list[Record]:
+    """Validate and authorise every object of a request.
+
+    Raises :class:`Forbidden` when a bot token's objects name another bot or another bot's
+    round (checked on what the objects say, whatever else is wrong with them, so that the
+    answer does not depend on what a server process happens to remember), else
+    InvalidRecord naming every bad row and field."""
+    own = principal.bot_id if principal.role == "bot" else None
+    denied: list[FieldError] = []
+    named: dict[uuid.UUID, list[int]] = {}
+    if own is not None:
+        for row, item in enumerate(items):
+            bot = item.get("bot_id")
+            if bot is not None and bot != own:
+                denied.append(FieldError("bot_id", f"this token writes only bot {own!r}", row))
+            try:
+                rid = to_uuid(item["round_id"]) if item.get("round_id") is not None else None
+            except BadValue:
+                rid = None  # reported by the builder
+            if rid is not None:
+                named.setdefault(rid, []).append(row)
     records: list[Record] = []
     errors: list[FieldError] = []
-    own = principal.bot_id if principal.role == "bot" else None
     for row, item in enumerate(items):
         fields = dict(item)
         kind = fields.pop("kind", None)
@@ -124,51 +143,41 @@ def build_request(items: list[dict[str, Any]], principal: Principal) -> list[Rec
                 )
                 continue
         records.append(record)
+    missing: list[FieldError] = []
+    if named:
+        owners = {r.id: r.bot_id for r in records if isinstance(r, RoundRecord)}
+        owners.update(round_owners(db, [rid for rid in named if rid not in owners]))
+        for rid, rows in named.items():
+            owner = owners.get(rid)
+            for row in rows:
+                if owner is None:
+                    missing.append(FieldError("round_id", f"no round with id {rid}", row))
+                elif owner != own:
+                    denied.append(
+                        FieldError("round_id", f"round {rid} is not a round of bot {own!r}", row)
+                    )
+    if denied:
+        raise Forbidden(sorted(denied, key=lambda e: e.row or 0))
     if errors:
         raise InvalidRecord(errors, "request")
+    if missing:
+        raise InvalidRecord(missing, "request")
     return records
 
 
-def authorise(db: Database, principal: Principal, records: Sequence[Record]) -> None:
-    """Forbidden when a bot token's records name another bot or another bot's round;
-    InvalidRecord when a named round does not exist (as the write path would say)."""
-    if principal.role != "bot":
-        return
-    own = principal.bot_id
-    denied: list[FieldError] = []
+def round_owners(db: Database, round_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The bot of each stored round among ``round_ids`` (a round's id derives from its bot,
+    so its owner never changes: this read cannot race a write)."""
     owners: dict[uuid.UUID, str] = {}
-    wanted: dict[uuid.UUID, list[int]] = {}
-    for row, rec in enumerate(records):
-        bot = getattr(rec, "bot_id", None)
-        if bot is not None and bot != own:
-            denied.append(FieldError("bot_id", f"this token writes only bot {own!r}", row))
-        if rec.kind == "round":
-            owners[rec.id] = rec.bot_id
-        rid = getattr(rec, "round_id", None)
-        if rid is not None:
-            wanted.setdefault(rid, []).append(row)
-    unknown = [rid for rid in wanted if rid not in owners]
-    if unknown and not denied:
-        c = ROUNDS.c
-        with db.engine.connect() as conn:
-            for start in range(0, len(unknown), 500):
-                chunk = unknown[start : start + 500]
-                for rid, bot in conn.execute(select(c.id, c.bot_id).where(c.id.in_(chunk))):
-                    owners[rid] = bot
-    missing: list[FieldError] = []
-    for rid, rows in wanted.items():
-        owner = owners.get(rid)
-        for row in rows:
-            if owner is None:
-                missing.append(FieldError("round_id", f"no round with id {rid}", row))
-            elif owner != own:
-                denied.append(
-                    FieldError("round_id", f"round {rid} is not a round of bot {own!r}", row)
-                )
-    if denied:
-        raise Forbidden(sorted(denied, key=lambda e: e.row or 0))
-    if missing:
-        raise InvalidRecord(missing, "request")
+    if not round_ids:
+        return owners
+    c = ROUNDS.c
+    with db.engine.connect() as conn:
+        for start in range(0, len(round_ids), 500):
+            chunk = round_ids[start : start + 500]
+            for rid, bot in conn.execute(select(c.id, c.bot_id).where(c.id.in_(chunk))):
+                owners[rid] = bot
+    return owners
 
 
 _Request = tuple[Sequence[Record], "Future[WriteResult]"]

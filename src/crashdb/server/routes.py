@@ -21,7 +21,7 @@ from crashdb.server.alerts import list_alerts
 from crashdb.server.auth import Principal, create_token, list_tokens, revoke_token
 from crashdb.server.delivery import list_deliveries
 from crashdb.server.fleet import equity_curves, fleet_overview, record_heartbeat, round_event
-from crashdb.server.ingest import authorise, build_request, parse_records
+from crashdb.server.ingest import build_request, parse_records
 
 __all__ = ["dashboard_router", "router"]
 
@@ -154,11 +154,10 @@ async def post_records(request: Request, who: Writer) -> JSONResponse:
     carry its ``id``. A retried request stores nothing twice and returns the same ids."""
     state = request.app.state
     items = parse_records(await request.body(), state.config.max_records)
-    records = build_request(items, who)
-    if who.role == "bot" and any(getattr(r, "round_id", None) is not None for r in records):
-        await run_in_threadpool(authorise, state.db, who, records)
+    if who.role == "bot" and any(item.get("round_id") is not None for item in items):
+        records = await run_in_threadpool(build_request, state.db, items, who)  # reads owners
     else:
-        authorise(state.db, who, records)
+        records = build_request(state.db, items, who)
     await asyncio.wrap_future(state.committer.submit(records))
     rounds = [round_event(r) for r in records if r.kind == "round"]
     for event in rounds:
