@@ -135,11 +135,12 @@ async function showBot(botId) {
   $("detail-title").textContent = "Bot " + botId;
   const dl = $("detail-stats");
   dl.replaceChildren();
-  const ci = (v) => (Array.isArray(v) ? ` (95% CI ${v.map((x) => Number(x).toFixed(3)).join(" … ")})` : "");
+  const num = (v) => (typeof v === "number" && !Number.isInteger(v) ? String(Number(v.toPrecision(5))) : String(v));
+  const ci = (v) => (Array.isArray(v) ? ` (95% CI ${v.map(num).join(" … ")})` : "");
   const rows = [];
   for (const [k, v] of Object.entries(s)) {
-    if (k.endsWith("_ci95") || v === null || typeof v === "object") continue;
-    rows.push([k.replaceAll("_", " "), String(v) + ci(s[k + "_ci95"])]);
+    if (k.endsWith("_ci95") || k === "verdict" || v === null || typeof v === "object") continue;
+    rows.push([k.replaceAll("_", " "), num(v) + ci(s[k + "_ci95"])]);
   }
   for (const [k, v] of rows) { dl.appendChild(el("dt", k)); dl.appendChild(el("dd", v)); }
   const edge = s.expected_roi_percent_at_published_rtp;
