@@ -25,7 +25,19 @@ from crashdb.server.ingest import build_request, parse_records
 
 __all__ = ["dashboard_router", "router"]
 
-router = APIRouter()
+
+
+async def _no_nul(request: Request) -> None:
+    """No text in a path or query may hold a NUL (PostgreSQL text cannot)."""
+    for where, params in (("path", request.path_params), ("query", request.query_params)):
+        for name, value in params.items():
+            if "\x00" in str(value):
+                raise InvalidRecord(
+                    [FieldError(name, f"contains a NUL character ({where})")], "request"
+                )
+
+
+router = APIRouter(dependencies=[Depends(_no_nul)])
 dashboard_router = APIRouter()
 
 _RECORD_SCHEMA = {
