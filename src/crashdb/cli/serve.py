@@ -129,9 +129,7 @@ def token_list(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
     """Every token: id, role, bot, name, created, revoked (never the secret)."""
     from crashdb.server.auth import list_tokens
 
-    db = open_db(db_url)
-    db.init_db()
-    tokens = list_tokens(db)
+    tokens = list_tokens(open_db(db_url))
     if as_json:
         print_json(tokens)
         return

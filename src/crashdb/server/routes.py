@@ -26,7 +26,6 @@ from crashdb.server.ingest import build_request, parse_records
 __all__ = ["dashboard_router", "router"]
 
 
-
 async def _no_nul(request: Request) -> None:
     """No text in a path or query may hold a NUL (PostgreSQL text cannot)."""
     for where, params in (("path", request.path_params), ("query", request.query_params)):
