@@ -45,7 +45,7 @@ def free_port() -> int:
 class Served:
     """``crashdb serve`` in a subprocess (the real CLI, uvicorn and all)."""
 
-    def __init__(self, db_url: str, workdir: Path, config: str = TEST_CONFIG) -> None:
+    def __init__(self, db_url: str, workdir: Path, config: str = TEST_CONFIG, *extra: str) -> None:
         self.db_url = db_url
         self.workdir = workdir
         self.config_path = workdir / f"fleet-{uuid.uuid4().hex[:6]}.toml"
@@ -54,6 +54,7 @@ class Served:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = workdir / f"serve-{self.port}.log"
+        self.extra = list(extra)
 
     def start(self, timeout: float = 60.0) -> Served:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CRASHDB_")}
@@ -72,6 +73,7 @@ class Served:
                     str(self.config_path),
                     "--log-level",
                     "warning",
+                    *self.extra,
                 ],
                 cwd=self.workdir,
                 env=env,

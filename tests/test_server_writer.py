@@ -18,7 +18,7 @@ import pytest
 
 from crashdb import Database, RoundWriter
 from crashdb.writer.http import HttpSink, record_to_wire
-from server_support import Served, new_database, round_fields, wait_for
+from server_support import Served, new_database, round_fields, wait_for, wire
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -177,3 +177,38 @@ def test_seed_functions_report_remotely_with_two_settings(tmp_path: Path) -> Non
         assert session[0] == "completed"
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_several_workers_on_postgresql_store_each_round_once(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    databases = new_database(request, "postgresql", tmp_path)
+    server = Served(next(databases), tmp_path, "token_cache_seconds = 0\n", "--workers", "2")
+    server.start()
+    try:
+        tokens = {bot: server.token("bot", bot) for bot in ("w1", "w2", "w3")}
+        errors: list[str] = []
+
+        def bot(name: str) -> None:
+            with server.client(tokens[name]) as client:
+                for n in range(1, 41):
+                    batch = [wire("round", round_fields(name, n, session="workers"))]
+                    for _ in range(2):  # every request twice: retries land on any worker
+                        answer = client.post("/api/v1/records", json=batch)
+                        if answer.status_code != 200:
+                            errors.append(answer.text)
+
+        threads = [threading.Thread(target=bot, args=(name,)) for name in tokens]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert errors == []
+        for name in tokens:
+            assert sorted(n for _, n in _rounds(server.db_url, name)) == list(range(1, 41))
+    finally:
+        server.stop()
+        with contextlib.suppress(StopIteration):
+            next(databases)

@@ -156,6 +156,16 @@ class TokenCache:
         self._cache: dict[str, tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, token: str) -> tuple[bool, Principal | None]:
+        """``(True, principal)`` when a fresh look-up of ``token`` is remembered."""
+        if self.ttl <= 0:
+            return False, None
+        with self._lock:
+            hit = self._cache.get(hash_token(token))
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return True, hit[1]
+        return False, None
+
     def get(self, token: str) -> Principal | None:
         key = hash_token(token)
         now = time.monotonic()

@@ -89,7 +89,9 @@ async def principal(request: Request) -> Principal:
     who: Principal | None
     cache = request.app.state.tokens
     try:
-        who = await run_in_threadpool(cache.get, token)
+        known, who = cache.cached(token)  # no thread hop for a remembered token
+        if not known:
+            who = await run_in_threadpool(cache.get, token)
     except UnicodeError:
         who = None
     if who is None:
