@@ -212,3 +212,18 @@ def test_several_workers_on_postgresql_store_each_round_once(
         server.stop()
         with contextlib.suppress(StopIteration):
             next(databases)
+
+
+def test_import_and_help_do_not_load_the_server_stack() -> None:
+    code = (
+        "import sys, crashdb\n"
+        "from crashdb.cli import app\n"
+        "heavy = {'fastapi', 'uvicorn', 'httpx', 'starlette'} & set(sys.modules)\n"
+        "print(sorted(heavy))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRASHDB_")}
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
