@@ -22,8 +22,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 SCREENSHOT = os.environ.get("CRASHDB_SCREENSHOT")
 
 
-@pytest.fixture(params=BACKENDS)
-def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    tmp_path = tmp_path_factory.mktemp("dashboard")
     databases = new_database(request, request.param, tmp_path)
     server = Served(next(databases), tmp_path).start()
     yield server
