@@ -1,12 +1,14 @@
 """A corpus of good and bad record batches for the HTTP parity test, and the library side.
 
-Every entry point must store, or refuse, a batch exactly as the library does. When the
-shared parity corpus of the write path lands (``tests/parity_corpus.py``), point
-:data:`CORPUS` at it: each case is a name and a list of ``(kind, log_* keywords)``.
+Every entry point must store, or refuse, a batch exactly as the library does. The shared
+parity corpus of the write path (``tests/parity_corpus.py``: entries ``(kind, fields)``
+played in order, round references resolved by its ``resolve``) is used when it exists, each
+entry as one request; until then, the cases below.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -133,10 +135,29 @@ CORPUS: list[Case] = [
         [
             ("round", round_fields("p3", 1)),
             ("round", round_fields("p3", 1, bet_slot=2)),
-            ("round", round_fields("p3", 1, session="s2", metadata={"note": "é ✓"})),
+            (
+                "round",
+                round_fields(
+                    "p3", 1, session="s2", metadata={"note": "é ✓", "ratio": 0.1, "n": [1, 2.5]}
+                ),
+            ),
         ],
     ),
 ]
+
+
+try:  # the write path's shared corpus, once it is there
+    import parity_corpus as _shared
+except ImportError:
+    _shared = None
+else:
+    CORPUS = [
+        (
+            f"shared entry {i} ({kind})",
+            [(kind, json.loads(_shared.to_json_line(_shared.resolve(f))))],
+        )
+        for i, (kind, f) in enumerate(_shared.CORPUS)
+    ]
 
 
 def build_all(items: list[tuple[str, dict[str, Any]]]) -> tuple[list[Any], list[tuple[Any, ...]]]:

@@ -49,7 +49,8 @@ def tokens(served: Served) -> dict[str, str]:
 
 
 def _post(client: httpx.Client, records: list[dict[str, Any]]) -> httpx.Response:
-    return client.post("/api/v1/records", json=records)
+    body = json.dumps(records).encode()  # ASCII: hostile text (lone surrogates) travels too
+    return client.post("/api/v1/records", content=body)
 
 
 # --------------------------------------------------------------------------- auth
@@ -158,6 +159,8 @@ def test_limits_and_validation_errors(served: Served, tokens: dict[str, str]) ->
     assert answer.json()["errors"] == [
         {"field": e.field, "reason": e.reason, "row": 1} for e in library.value.errors
     ]
+    lone = bot.post("/api/v1/records", content=b'[{"kind": "error", "error_type": "a\\ud800"}]')
+    assert lone.status_code == 422 and lone.json()["errors"][0]["field"] == "error_type"
     hb = bot.post("/api/v1/heartbeat", json={"balance": "1.000001", "ocr_health": 2, "x": 1})
     assert hb.status_code == 422
     assert {e["field"] for e in hb.json()["errors"]} == {"balance", "ocr_health", "x"}

@@ -82,7 +82,43 @@ def parse_records(body: bytes, max_records: int) -> list[dict[str, Any]]:
     ]
     if errors:
         raise InvalidRecord(errors, "request")
+    try:
+        for item in data:
+            for key, value in item.items():
+                if isinstance(value, dict | list):
+                    item[key] = _json_floats(value)
+    except RecursionError:
+        raise _bad("body", "nested too deeply") from None
+    if b"\\ud" in body.lower():  # an escaped surrogate: is any left unpaired?
+        errors = [
+            FieldError(key, "not Unicode text (an unpaired surrogate)", row)
+            for row, item in enumerate(data)
+            for key, value in item.items()
+            if not _utf8(value)
+        ]
+        if errors:
+            raise InvalidRecord(errors, "request")
     return data
+
+
+def _utf8(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _json_floats(value: Any) -> Any:
+    """Numbers inside JSON objects (metadata, feature vectors) as ``json.loads`` gives them
+    to a library caller: only top-level fields are read as exact Decimals."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _json_floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_floats(v) for v in value]
+    return value
 
 
 def _given_id(item: dict[str, Any], row: int, errors: list[FieldError]) -> uuid.UUID | None:

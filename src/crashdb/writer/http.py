@@ -25,6 +25,7 @@ the keyword arguments of their ``log_*`` function plus their ``id`` (:func:`reco
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import weakref
@@ -152,7 +153,13 @@ class HttpSink:
 
     def _post(self, path: str, payload: Any) -> httpx.Response:
         try:
-            response = self._client.post(path, json=payload)
+            body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        except UnicodeEncodeError:  # lone surrogates: sent escaped, the server judges them
+            body = json.dumps(payload, separators=(",", ":")).encode()
+        try:
+            response = self._client.post(
+                path, content=body, headers={"Content-Type": "application/json"}
+            )
         except httpx.HTTPError as exc:  # connection refused, reset, timeouts, protocol errors
             raise ServerUnavailable(f"fleet server unreachable: {type(exc).__name__}") from None
         if response.status_code >= 300:
