@@ -220,7 +220,8 @@ def create_app(config: ServerConfig | None = None, db: Database | None = None) -
     app.state.db = database
     app.state.tokens = TokenCache(database, config.token_cache_seconds)
     app.state.limiter = RateLimiter(config.rate_limit, config.rate_burst)
-    app.state.committer = GroupCommitter(database, config.group_commit_records)
+    threads = config.commit_threads if database.backend == "postgresql" else 1
+    app.state.committer = GroupCommitter(database, config.group_commit_records, threads)
     app.state.broadcaster = Broadcaster(database, config)
     app.add_exception_handler(InvalidRecord, _invalid)
     app.add_exception_handler(Forbidden, _forbidden)

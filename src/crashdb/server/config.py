@@ -93,6 +93,9 @@ class ServerConfig(_Strict):
     offline_seconds: float = Field(default=300.0, gt=0)
     stream_seconds: float = Field(default=1.0, gt=0)
     group_commit_records: int = Field(default=5000, ge=1)
+    commit_threads: int = Field(
+        default=4, ge=1, le=64, description="concurrent write transactions (1 on SQLite)"
+    )
     delivery_attempts: int = Field(default=8, ge=1)
     delivery_backoff_seconds: float = Field(default=1.0, gt=0)
     delivery_backoff_max_seconds: float = Field(default=300.0, gt=0)

@@ -220,21 +220,28 @@ _Request = tuple[Sequence[Record], "Future[WriteResult]"]
 
 
 class GroupCommitter:
-    """One thread that writes requests; requests that queue up meanwhile share a transaction.
+    """Threads that write requests; requests that queue up meanwhile share a transaction.
+
+    With ``threads`` > 1 (PostgreSQL) several transactions run at once: a request waits for
+    a free thread, not for every transaction ahead of it.
 
     ``submit(records)`` returns a future: the :class:`WriteResult`, or the exception the
     write raised for that request (each request keeps all-or-nothing: when a shared
     transaction is refused for a record error, every request of the group is written again
     on its own)."""
 
-    def __init__(self, db: Database, max_records: int = 5000) -> None:
+    def __init__(self, db: Database, max_records: int = 5000, threads: int = 1) -> None:
         self.db = db
         self.max_records = max_records
         self._queue: SimpleQueue[_Request | None] = SimpleQueue()
         self.groups = 0
         self.requests = 0
-        self._thread = threading.Thread(target=self._run, name="crashdb-group-commit", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"crashdb-group-commit-{i}", daemon=True)
+            for i in range(threads)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, records: Sequence[Record]) -> Future[WriteResult]:
         future: Future[WriteResult] = Future()
@@ -242,8 +249,10 @@ class GroupCommitter:
         return future
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(30)
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join(30)
 
     def _run(self) -> None:
         while True:
@@ -258,7 +267,7 @@ class GroupCommitter:
                     item = self._queue.get_nowait()
                 except Empty:
                     break
-                if item is None:
+                if item is None:  # closing: this thread stops after the group
                     stop = True
                     break
                 group.append(item)
