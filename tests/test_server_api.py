@@ -159,7 +159,10 @@ def test_limits_and_validation_errors(served: Served, tokens: dict[str, str]) ->
     assert answer.json()["errors"] == [
         {"field": e.field, "reason": e.reason, "row": 1} for e in library.value.errors
     ]
-    lone = bot.post("/api/v1/records", content=b'[{"kind": "error", "error_type": "a\\ud800"}]')
+    lone = bot.post(
+        "/api/v1/records",
+        content=b'[{"kind": "error", "error_type": "a\\ud800", "round_number": 1.5}]',
+    )
     assert lone.status_code == 422 and lone.json()["errors"][0]["field"] == "error_type"
     hb = bot.post("/api/v1/heartbeat", json={"balance": "1.000001", "ocr_health": 2, "x": 1})
     assert hb.status_code == 422

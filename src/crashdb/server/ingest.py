@@ -103,7 +103,7 @@ def parse_records(body: bytes, max_records: int) -> list[dict[str, Any]]:
 
 def _utf8(value: Any) -> bool:
     try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
     except UnicodeEncodeError:
         return False
     return True

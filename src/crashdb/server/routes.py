@@ -26,7 +26,7 @@ from crashdb.server.ingest import build_request, parse_records
 __all__ = ["dashboard_router", "router"]
 
 
-async def _no_nul(request: Request) -> None:
+def _no_nul(request: Request) -> None:
     """No text in a path or query may hold a NUL (PostgreSQL text cannot)."""
     for where, params in (("path", request.path_params), ("query", request.query_params)):
         for name, value in params.items():
@@ -36,7 +36,7 @@ async def _no_nul(request: Request) -> None:
                 )
 
 
-router = APIRouter(dependencies=[Depends(_no_nul)])
+router = APIRouter()
 dashboard_router = APIRouter()
 
 _RECORD_SCHEMA = {
@@ -99,6 +99,7 @@ async def principal(request: Request) -> Principal:
     wait = request.app.state.limiter.take(who.token_id)
     if wait:
         raise HTTPException(429, "rate limit exceeded", headers={"Retry-After": str(int(wait))})
+    _no_nul(request)
     return who
 
 
