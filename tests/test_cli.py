@@ -18,7 +18,8 @@ def test_init_then_check(empty_db_url: str) -> None:
     report = json.loads(result.output)
     assert report["reachable"] is True
     assert report["schema_revision"] == report["head_revision"]
-    assert len(report["row_counts"]) == 12  # 9 seed tables + 3 summary tables
+    # 9 seed tables + 3 summary tables + 4 of the fleet service
+    assert len(report["row_counts"]) == 16
     assert report["row_counts"]["game_platform_config"] == 9
 
 

@@ -17,7 +17,8 @@
 * A round for a bot or session that is not registered yet registers it.
 * With ``CRASHDB_USE_WRITER=true`` the functions hand records to the process's
   :class:`crashdb.RoundWriter` (buffered group commits, spool when the database is down)
-  instead of writing synchronously.
+  instead of writing synchronously; with ``CRASHDB_SERVER_URL`` and ``CRASHDB_TOKEN`` that
+  writer reports to a fleet server (``crashdb serve``) over HTTP.
 * :func:`log_batch_rounds` is all-or-nothing and uses COPY on PostgreSQL.
 """
 
@@ -75,7 +76,14 @@ def _settings_key() -> tuple[object, ...]:
     except OSError:
         dotenv = None
     cwd = os.getcwd() if dotenv is not None else None
-    return env.get("CRASHDB_USE_WRITER"), env.get("crashdb_use_writer"), dotenv, cwd
+    return (
+        env.get("CRASHDB_USE_WRITER"),
+        env.get("crashdb_use_writer"),
+        env.get("CRASHDB_SERVER_URL"),
+        env.get("crashdb_server_url"),
+        dotenv,
+        cwd,
+    )
 
 
 def _use_writer() -> bool:
@@ -89,7 +97,8 @@ def _use_writer() -> bool:
     if now - checked > 1.0:
         key = _settings_key()
         if checked == 0.0 or key != _writer_key:
-            value = get_settings().use_writer
+            settings = get_settings()
+            value = settings.use_writer or bool(settings.server_url)  # fleet server: remote
             _writer_key = key
         _writer_flag = (now, value)
     return value

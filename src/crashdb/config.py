@@ -143,6 +143,12 @@ class Settings(BaseSettings):
     writer_flush_interval: float = Field(default=0.5, gt=0, alias="CRASHDB_WRITER_FLUSH_INTERVAL")
     writer_batch_size: int = Field(default=500, ge=1, alias="CRASHDB_WRITER_BATCH_SIZE")
 
+    # Report to a fleet server (``crashdb serve``) instead of a database: the plain log_*
+    # functions and a RoundWriter() without ``db``/``sink`` then write over HTTP.
+    server_url: str | None = Field(default=None, alias="CRASHDB_SERVER_URL")
+    token: SecretStr | None = Field(default=None, alias="CRASHDB_TOKEN")
+    heartbeat_interval: float = Field(default=30.0, ge=0, alias="CRASHDB_HEARTBEAT_INTERVAL")
+
     @property
     def pool(self) -> PoolSettings:
         return PoolSettings(

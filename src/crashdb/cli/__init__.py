@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "crashdb.cli.ingest",  # import
     "crashdb.cli.report",  # report
     "crashdb.cli.simulate",  # simulate, montecarlo, backtest, demo, verify
+    "crashdb.cli.serve",  # serve, token
 )
 
 for _module in COMMAND_MODULES:

@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crashdb.db.base import Base, BigId
+from crashdb.db.server_models import AlertDelivery, ApiToken, BotHeartbeat, FleetAlert
 from crashdb.db.summaries import GameRoundPending, GameRoundRollup, StrategyRunRollup
 from crashdb.db.types import (
     CODE,
@@ -60,13 +61,17 @@ from crashdb.db.types import (
 __all__ = [
     "OUTCOMES",
     "SERVER_FILLED",
+    "AlertDelivery",
     "AnalyticsRoundMultiplier",
     "AnalyticsRoundOutcome",
     "AnalyticsRoundSignal",
+    "ApiToken",
     "Base",
+    "BotHeartbeat",
     "BotVMRegistration",
     "CrashGameRound",
     "ErrorLog",
+    "FleetAlert",
     "GamePlatformConfig",
     "GameRoundPending",
     "GameRoundRollup",

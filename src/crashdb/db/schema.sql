@@ -940,4 +940,68 @@ SELECT game_name, platform_code, round_external_id, min(crash_multiplier), max(c
 
 UPDATE alembic_version SET version_num='0007_game_rounds' WHERE alembic_version.version_num = '0006_game_own';
 
+-- Running upgrade 0007_game_rounds -> 0008_fleet_service
+
+CREATE TABLE api_tokens (
+    id VARCHAR(32) NOT NULL,
+    token_hash VARCHAR(64) NOT NULL,
+    role VARCHAR(32) NOT NULL,
+    bot_id VARCHAR(64),
+    name VARCHAR(128),
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+    revoked_at TIMESTAMP WITH TIME ZONE,
+    CONSTRAINT pk_api_tokens PRIMARY KEY (id),
+    CONSTRAINT uq_api_tokens_token_hash UNIQUE (token_hash)
+);
+
+CREATE TABLE bot_heartbeats (
+    bot_id VARCHAR(64) NOT NULL,
+    session_id VARCHAR(128),
+    status VARCHAR(256),
+    balance NUMERIC(18, 4),
+    ocr_health NUMERIC(5, 4),
+    received_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    CONSTRAINT pk_bot_heartbeats PRIMARY KEY (bot_id)
+);
+
+CREATE TABLE fleet_alerts (
+    id BIGSERIAL NOT NULL,
+    rule VARCHAR(32) NOT NULL,
+    subject VARCHAR(128) NOT NULL,
+    state VARCHAR(32) NOT NULL,
+    severity VARCHAR(32) NOT NULL,
+    message TEXT NOT NULL,
+    value JSONB,
+    started_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    last_notified_at TIMESTAMP WITH TIME ZONE,
+    resolved_at TIMESTAMP WITH TIME ZONE,
+    CONSTRAINT pk_fleet_alerts PRIMARY KEY (id)
+);
+
+CREATE INDEX idx_fleet_alerts_state ON fleet_alerts (state, rule, subject);
+
+CREATE INDEX idx_fleet_alerts_updated ON fleet_alerts (updated_at DESC);
+
+CREATE TABLE alert_deliveries (
+    id BIGSERIAL NOT NULL,
+    alert_id BIGINT NOT NULL,
+    event VARCHAR(32) NOT NULL,
+    channel VARCHAR(128) NOT NULL,
+    payload JSONB NOT NULL,
+    status VARCHAR(32) NOT NULL,
+    attempts INTEGER DEFAULT '0' NOT NULL,
+    last_error VARCHAR(512),
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    next_attempt_at TIMESTAMP WITH TIME ZONE,
+    delivered_at TIMESTAMP WITH TIME ZONE,
+    CONSTRAINT pk_alert_deliveries PRIMARY KEY (id)
+);
+
+CREATE INDEX idx_alert_deliveries_pending ON alert_deliveries (status, next_attempt_at);
+
+CREATE INDEX idx_alert_deliveries_alert ON alert_deliveries (alert_id);
+
+UPDATE alembic_version SET version_num='0008_fleet_service' WHERE alembic_version.version_num = '0007_game_rounds';
+
 COMMIT;

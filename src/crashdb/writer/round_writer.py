@@ -127,6 +127,11 @@ class RoundWriter:
         rescue_dir: where ``close()`` saves batches that could be written neither to the
             database nor to ``spool_dir`` (default: ``crashdb-rescue-spool`` in the system's
             temporary directory); it is a spool directory: a writer on it replays them.
+        server_url, token: write to a fleet server (``crashdb serve``) over HTTP instead of a
+            database (:mod:`crashdb.writer.http`); without ``db`` and ``sink`` they default
+            to the settings ``CRASHDB_SERVER_URL`` and ``CRASHDB_TOKEN``.
+        heartbeat_interval: with a fleet server, seconds between heartbeats the writer sends
+            on its own (default ``CRASHDB_HEARTBEAT_INTERVAL``, 30; 0 sends none).
     """
 
     def __init__(
@@ -141,6 +146,9 @@ class RoundWriter:
         retry_max: float = 5.0,
         write_timeout: float = 5.0,
         rescue_dir: str | os.PathLike[str] | None = None,
+        server_url: str | None = None,
+        token: str | None = None,
+        heartbeat_interval: float | None = None,
     ) -> None:
         settings = get_settings()
         if flush_interval is None:
@@ -164,7 +172,11 @@ class RoundWriter:
         self.rescue_dir = Path(
             rescue_dir if rescue_dir is not None else Path(tempfile.gettempdir()) / RESCUE_DIR
         ).absolute()
-        self.sink: RecordSink = sink if sink is not None else DatabaseSink(db)
+        remote = self._remote_sink(server_url, token, db, sink, settings)
+        self.sink: RecordSink = (
+            sink if sink is not None else remote if remote is not None else DatabaseSink(db)
+        )
+        self._heartbeats: Any = None
         self._committer = Committer(self.sink, f"crashdb-writer-commit-{id(self):x}")
         self._running_write: Future[None] | None = None
         self.stats = WriterStats()
@@ -187,6 +199,32 @@ class RoundWriter:
         )
         _live_writers.add(self)
         self._thread.start()
+        if remote is not None:
+            from crashdb.writer.http import start_heartbeats
+
+            every = heartbeat_interval
+            if every is None:
+                every = settings.heartbeat_interval
+            self._heartbeats = start_heartbeats(remote, every, self)
+
+    @staticmethod
+    def _remote_sink(
+        server_url: str | None,
+        token: str | None,
+        db: Database | None,
+        sink: RecordSink | None,
+        settings: Any,
+    ) -> Any:
+        """The fleet server's HTTP sink (:mod:`crashdb.writer.http`), or None."""
+        if db is not None or sink is not None:
+            if server_url is not None or token is not None:
+                raise ValueError("server_url/token exclude db and sink")
+            return None
+        if server_url is None and token is None and not settings.server_url:
+            return None  # no HTTP client imported for a database writer
+        from crashdb.writer.http import remote_sink
+
+        return remote_sink(server_url, token, settings)
 
     # ------------------------------------------------------------------ caller side
 
@@ -302,6 +340,8 @@ class RoundWriter:
         replayed by the next writer that uses the same ``spool_dir``."""
         if self._closed:
             return
+        if self._heartbeats is not None:  # fleet server: a last heartbeat says "stopped"
+            self._heartbeats.stop()
         self._closed = True
         self._stopping = True
         self._wake.set()
