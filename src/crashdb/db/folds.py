@@ -1,0 +1,361 @@
+"""The summaries' SQL, rendered per dialect, and the fold that keeps them on SQLite.
+
+Every statement lives in ``crashdb/db/sql`` (package data). Each derived quantity has one
+definition there (see :mod:`crashdb.db.summaries`): ``run_fold.sql`` (run summaries),
+``game_round_fold.sql`` (game rounds), ``session_totals.sql``, ``daily_view.sql``. The other
+files are the steps that apply them to a set of rows: ``{rows}`` is the statement's transition
+table in the PostgreSQL triggers, and the rows a transaction added on SQLite, where
+:func:`fold_sqlite` runs the same steps when the transaction commits (installed on every
+SQLite engine by :mod:`crashdb.db.engine`).
+
+The rendered text depends only on the dialect, never on data: values are bound parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+__all__ = [
+    "RUN_FIELDS",
+    "RUN_KEY",
+    "fold_sqlite",
+    "postgresql_objects",
+    "run_fold",
+    "sqlite_objects",
+    "statements",
+]
+
+RUN_KEY = ("bot_id", "session_id", "strategy_name", "game_name", "platform_code")
+# The columns run_fold.sql returns after the key, in order.
+RUN_FIELDS = (
+    "rounds",
+    "wins",
+    "losses",
+    "skips",
+    "errors",
+    "bets",
+    "total_staked",
+    "total_profit",
+    "sum_profit",
+    "sum_profit_sq",
+    "sum_stake",
+    "sum_stake_sq",
+    "sum_profit_stake",
+    "sum_gain",
+    "sum_gain_sq",
+    "sum_return",
+    "sum_return_sq",
+    "crash_count",
+    "crash_sum",
+    "crash_min",
+    "crash_max",
+    "largest_win",
+    "largest_loss",
+    "first_ts",
+    "last_ts",
+    "last_end_ts",
+    "first_balance",
+    "last_balance",
+    "last_round",
+    "last_slot",
+    "peak",
+    "peak_round",
+    "peak_ts",
+    "max_drawdown",
+    "max_drawdown_pct",
+    "drawdown_start_round",
+    "drawdown_start_ts",
+    "drawdown_end_round",
+    "drawdown_end_ts",
+    "win_run",
+    "loss_run",
+    "longest_win",
+    "longest_loss",
+)
+# Columns of crash_game_rounds a summary reads: updating another column changes nothing.
+SUMMARY_COLUMNS = (
+    "bot_id",
+    "session_id",
+    "strategy_name",
+    "game_name",
+    "platform_code",
+    "round_external_id",
+    "round_number",
+    "bet_slot",
+    "round_start_timestamp",
+    "round_end_timestamp",
+    "round_outcome",
+    "profit_loss",
+    "stake_value",
+    "crash_multiplier",
+    "running_balance_before",
+    "running_balance_after",
+    "is_valid",
+)
+UPDATED_AT_TABLES = (
+    "bot_vm_registration",
+    "game_platform_config",
+    "session_logs",
+    "crash_game_rounds",
+    "analytics_round_signals",
+)
+# Microsecond text in the format SQLAlchemy writes, so that text order is time order.
+SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    name: str
+    money_real: str  # appended to CAST(money AS DOUBLE PRECISION): the real value
+    day: str  # a round's UTC day
+
+
+DIALECTS = {
+    "postgresql": Dialect("postgresql", "", "(round_start_timestamp AT TIME ZONE 'UTC')::date"),
+    "sqlite": Dialect("sqlite", " / 10000.0", "date(round_start_timestamp)"),
+}
+
+
+@cache
+def sql_file(name: str) -> str:
+    """One file of ``crashdb/db/sql``, without its leading comment lines."""
+    text = (resources.files("crashdb.db") / "sql" / name).read_text()
+    lines = text.splitlines()
+    while lines and lines[0].startswith("--"):
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
+def statements(script: str) -> list[str]:
+    """The statements of a script whose statements are separated by blank lines."""
+    out = []
+    for block in re.split(r"\n\s*\n", script):
+        lines = [ln for ln in block.splitlines() if not ln.startswith("--")]
+        stmt = "\n".join(lines).strip()
+        if stmt:
+            out.append(stmt.removesuffix(";") if not stmt.endswith("END;") else stmt[:-1])
+    return out
+
+
+def _key(kind: str) -> dict[str, str]:
+    """Key expressions of run_fold.sql: ``fine`` (a run summary's own key), ``strategy``
+    (strategy, bot, session), ``session`` (bot, session)."""
+    fine = {
+        "strategy_key": "coalesce(strategy_name, '')",
+        "game_key": "game_name",
+        "platform_key": "coalesce(platform_code, '')",
+    }
+    if kind == "fine":
+        return fine
+    if kind == "strategy":
+        return fine | {"game_key": "''", "platform_key": "''"}
+    if kind == "session":
+        return {"strategy_key": "''", "game_key": "''", "platform_key": "''"}
+    raise ValueError(f"unknown run key {kind!r}")
+
+
+NO_SEED = "SELECT * FROM run_summaries WHERE false"
+
+
+def run_fold(dialect: str, source: str, seed: str = NO_SEED, key: str = "fine") -> str:
+    """run_fold.sql: the summaries of the runs in ``source`` extending those in ``seed``."""
+    d = DIALECTS[dialect]
+    return sql_file("run_fold.sql").format(
+        source=source, seed=seed, money_real=d.money_real, **_key(key)
+    )
+
+
+def game_round_fold(source: str, stored: str = "false") -> str:
+    return sql_file("game_round_fold.sql").format(source=source, stored=stored)
+
+
+def _runs_fold(dialect: str, rows: str) -> str:
+    source = sql_file("runs_fold_source.sql").format(rows=rows)
+    seed = sql_file("runs_fold_seed.sql").format(rows=rows)
+    return sql_file("runs_fold.sql").format(
+        columns=", ".join(RUN_KEY + RUN_FIELDS),
+        set_columns=", ".join(f"{c} = excluded.{c}" for c in RUN_FIELDS),
+        run_fold=run_fold(dialect, source, seed),
+    )
+
+
+def _recompute_game_rounds() -> list[str]:
+    source = sql_file("game_rounds_recompute_source.sql")
+    return [
+        sql_file("game_rounds_recompute.sql").format(game_round_fold=game_round_fold(source)),
+        sql_file("game_rounds_drop.sql"),
+    ]
+
+
+def after_insert(dialect: str, rows: str) -> list[str]:
+    """Fold new rounds ``rows`` into the summaries (dirty ones are recomputed)."""
+    return [
+        sql_file("runs_touch.sql").format(rows=rows),
+        sql_file("runs_out_of_order.sql").format(rows=rows),
+        _runs_fold(dialect, rows),
+        sql_file("runs_drop.sql"),
+        sql_file("game_rounds_merge.sql").format(
+            game_round_fold=game_round_fold(f"{rows} AS n")
+        ),
+        *_recompute_game_rounds(),
+    ]
+
+
+def after_change(dialect: str, rows: str, none: str) -> list[str]:
+    """Recompute the summaries that the deleted or updated rounds ``rows`` belonged to."""
+    return [
+        sql_file("runs_mark.sql").format(rows=rows),
+        _runs_fold(dialect, none),
+        sql_file("runs_drop.sql"),
+        sql_file("session_totals.sql").format(sessions=rows),
+        sql_file("game_rounds_mark.sql").format(rows=rows),
+        *_recompute_game_rounds(),
+    ]
+
+
+def _plpgsql(steps: list[str]) -> str:
+    return ";\n".join("    " + s.replace("\n", "\n    ") for s in steps)
+
+
+def _updated_at_triggers(dialect: str) -> str:
+    if dialect == "postgresql":
+        return "\n\n".join(
+            f"CREATE TRIGGER trg_{t}_updated_at BEFORE UPDATE ON {t}\n"
+            "FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();"
+            for t in UPDATED_AT_TABLES
+        )
+    return "\n\n".join(
+        f"CREATE TRIGGER trg_{t}_updated_at AFTER UPDATE ON {t}\n"
+        "FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at\n"
+        f"BEGIN\n    UPDATE {t} SET updated_at = {SQLITE_NOW} WHERE rowid = NEW.rowid;\nEND;"
+        for t in UPDATED_AT_TABLES
+    )
+
+
+def _daily_view(dialect: str) -> str:
+    return sql_file("daily_view.sql").format(day=DIALECTS[dialect].day)
+
+
+@cache
+def postgresql_objects() -> list[str]:
+    """Functions, triggers and the view of the schema on PostgreSQL, in creation order."""
+    none = "(SELECT * FROM crash_game_rounds WHERE false)"
+    new = "new_rounds"
+    changed = "(SELECT * FROM old_rounds UNION ALL SELECT * FROM new_rounds)"
+    insert_steps = after_insert("postgresql", new)
+    # session totals after the game rounds: they read only run summaries
+    insert_steps.insert(4, sql_file("session_totals.sql").format(sessions=new))
+    script = sql_file("postgresql.sql").format(
+        updated_at_triggers=_updated_at_triggers("postgresql"),
+        after_insert=_plpgsql(insert_steps),
+        after_delete=_plpgsql(after_change("postgresql", "old_rounds", none)),
+        after_update=_plpgsql(after_change("postgresql", changed, none)),
+        daily_view=_daily_view("postgresql"),
+    )
+    return statements(script)
+
+
+def _row_of(ref: str) -> str:
+    """A one-row relation of a row trigger's OLD or NEW round."""
+    return "(SELECT " + ", ".join(f"{ref}.{c} AS {c}" for c in SUMMARY_COLUMNS) + ")"
+
+
+@cache
+def sqlite_objects() -> list[str]:
+    """Triggers, the fold state and the view of the schema on SQLite, in creation order."""
+
+    def mark(ref: str) -> str:
+        rows = _row_of(ref)
+        return ";\n".join(
+            "    " + sql_file(f).format(rows=rows).replace("\n", "\n    ")
+            for f in ("runs_mark.sql", "game_rounds_mark.sql")
+        )
+
+    script = sql_file("sqlite.sql").format(
+        updated_at_triggers=_updated_at_triggers("sqlite"),
+        mark_old=mark("OLD"),
+        mark_new=mark("NEW"),
+        summary_columns=", ".join(SUMMARY_COLUMNS),
+        daily_view=_daily_view("sqlite"),
+    )
+    return statements(script)
+
+
+# --------------------------------------------------------------------------- SQLite fold
+
+_TAIL = "(SELECT * FROM crash_game_rounds WHERE rowid > :lo AND rowid <= :hi)"
+
+
+@cache
+def _sqlite_fold_steps() -> tuple[str, ...]:
+    return tuple(after_insert("sqlite", _TAIL))
+
+
+def fold_sqlite(dbapi_connection: Any) -> bool:
+    """Fold the rounds this transaction added, and recompute what it marked dirty (SQLite).
+
+    Runs inside the open transaction (before COMMIT), on the DB-API connection. Returns
+    whether there was anything to do. A database without the summaries (being created or
+    dropped) is left alone.
+    """
+    cur = dbapi_connection.cursor()
+    try:
+        try:
+            state = cur.execute(
+                "SELECT folded_rowid, dirty FROM summary_fold_state WHERE id = 1"
+            ).fetchone()
+        except Exception as exc:  # the schema is not there (yet, or any more)
+            if "no such table" in str(exc):
+                return False
+            raise
+        if state is None:
+            return False
+        lo, dirty = int(state[0]), bool(state[1])
+        hi = cur.execute("SELECT coalesce(max(rowid), 0) FROM crash_game_rounds").fetchone()[0]
+        if hi <= lo and not dirty:
+            return False
+        params = {"lo": lo, "hi": hi}
+        steps = _sqlite_fold_steps()
+        cur.execute(steps[0], params)  # runs touched by new rows
+        cur.execute(steps[1], params)  # out of order: dirty
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS crashdb_fold_sessions (bot_id, session_id)")
+        cur.execute("DELETE FROM temp.crashdb_fold_sessions")
+        cur.execute(
+            "INSERT INTO temp.crashdb_fold_sessions SELECT DISTINCT bot_id, session_id FROM "
+            f"{_TAIL} WHERE true UNION SELECT bot_id, session_id FROM run_summaries "
+            "WHERE dirty",
+            params,
+        )
+        cur.execute(steps[2], params)  # fold
+        cur.execute(steps[3])  # runs left without rounds
+        cur.execute(
+            sql_file("session_totals.sql").format(sessions="temp.crashdb_fold_sessions")
+        )
+        cur.execute(steps[4], params)  # game rounds: merge the new reports
+        for stmt in steps[5:]:  # recompute dirty game rounds
+            cur.execute(stmt)
+        cur.execute(
+            "UPDATE summary_fold_state SET folded_rowid = :hi, dirty = false WHERE id = 1",
+            params,
+        )
+        return True
+    finally:
+        cur.close()
+
+
+def migration_script(dialect: str) -> str:
+    """The database objects as the initial migration ships them (``sql/0001_initial``).
+
+    A test keeps the shipped files equal to this rendering of the current definitions; a
+    later change of a definition needs a new revision (and files of its own).
+    """
+    objects = postgresql_objects() if dialect == "postgresql" else sqlite_objects()
+    header = (
+        f"-- crashdb database objects on {dialect}, rendered by crashdb.db.folds from the\n"
+        "-- definitions in crashdb/db/sql. Statements are separated by blank lines.\n"
+    )
+    return header + "\n" + "".join(f"{stmt};\n\n" for stmt in objects).rstrip() + "\n"
