@@ -122,7 +122,9 @@ def summaries(rows: Iterable[dict[str, Any]], kind: str = "fine") -> dict[tuple[
     return {k: summarize(v) for k, v in runs.items()}
 
 
-def random_rounds(rng: random.Random, n_runs: int = 12, max_rounds: int = 40) -> list[dict[str, Any]]:
+def random_rounds(
+    rng: random.Random, n_runs: int = 12, max_rounds: int = 40
+) -> list[dict[str, Any]]:
     """Rounds of a few bots: random profits to the 0.0001, skips, errors, missing crash points,
     second bet slots, strategies that change within a session, platforms left out."""
     rows = []
@@ -141,7 +143,9 @@ def random_rounds(rng: random.Random, n_runs: int = 12, max_rounds: int = 40) ->
                 strategy = rng.choice(STRATEGIES)
             for slot in (1, 2) if rng.random() < 0.1 else (1,):
                 outcome = rng.choices(("WIN", "LOSS", "SKIP", "ERROR"), (40, 45, 10, 5))[0]
-                stake = Decimal(rng.randint(1, 10**6)).scaleb(-4) if outcome != "SKIP" else Decimal(0)
+                stake = (
+                    Decimal(rng.randint(1, 10**6)).scaleb(-4) if outcome != "SKIP" else Decimal(0)
+                )
                 if rng.random() < 0.05:
                     stake = Decimal(0)
                 profit = Decimal(rng.randint(-(10**6), 10**6)).scaleb(-4)

@@ -17,9 +17,7 @@ from crashdb.db.summaries import GameRoundSummary, RunSummary
 from summary_reference import game_rounds, random_rounds, summaries
 
 FLOATS = {f for f in RUN_FIELDS if f.startswith("sum_")} | {"max_drawdown_pct"}
-CHECKED = (
-    set(RUN_FIELDS) - {"peak_ts", "drawdown_start_ts", "drawdown_end_ts"}
-)
+CHECKED = set(RUN_FIELDS) - {"peak_ts", "drawdown_start_ts", "drawdown_end_ts"}
 
 
 def _parents(db: Database, rows: list[dict[str, Any]]) -> None:
@@ -27,9 +25,7 @@ def _parents(db: Database, rows: list[dict[str, Any]]) -> None:
     sessions = sorted({(r["bot_id"], r["session_id"]) for r in rows})
     with db.engine.begin() as conn:
         conn.execute(insert(BotVMRegistration), [{"bot_id": b} for b in bots])
-        conn.execute(
-            insert(SessionLog), [{"bot_id": b, "session_id": s} for b, s in sessions]
-        )
+        conn.execute(insert(SessionLog), [{"bot_id": b, "session_id": s} for b, s in sessions])
 
 
 def _insert_in_pieces(db: Database, rows: list[dict[str, Any]], rng: random.Random) -> None:
@@ -99,9 +95,7 @@ def test_summaries_equal_a_direct_computation(db: Database, seed: int) -> None:
     # Deletes (some whole runs' tails, some single rounds) and updates of summarised columns.
     gone = rng.sample(rows, len(rows) // 6)
     with db.engine.begin() as conn:
-        conn.execute(
-            delete(CrashGameRound).where(CrashGameRound.id.in_([r["id"] for r in gone]))
-        )
+        conn.execute(delete(CrashGameRound).where(CrashGameRound.id.in_([r["id"] for r in gone])))
     kept = [r for r in rows if r not in gone]
     changed = rng.sample(kept, len(kept) // 8)
     with db.engine.begin() as conn:

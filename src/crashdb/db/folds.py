@@ -198,9 +198,7 @@ def after_insert(dialect: str, rows: str) -> list[str]:
         sql_file("runs_out_of_order.sql").format(rows=rows),
         _runs_fold(dialect, rows),
         sql_file("runs_drop.sql"),
-        sql_file("game_rounds_merge.sql").format(
-            game_round_fold=game_round_fold(f"{rows} AS n")
-        ),
+        sql_file("game_rounds_merge.sql").format(game_round_fold=game_round_fold(f"{rows} AS n")),
         *_recompute_game_rounds(),
     ]
 
@@ -332,9 +330,7 @@ def fold_sqlite(dbapi_connection: Any) -> bool:
         )
         cur.execute(steps[2], params)  # fold
         cur.execute(steps[3])  # runs left without rounds
-        cur.execute(
-            sql_file("session_totals.sql").format(sessions="temp.crashdb_fold_sessions")
-        )
+        cur.execute(sql_file("session_totals.sql").format(sessions="temp.crashdb_fold_sessions"))
         cur.execute(steps[4], params)  # game rounds: merge the new reports
         for stmt in steps[5:]:  # recompute dirty game rounds
             cur.execute(stmt)
@@ -359,3 +355,46 @@ def migration_script(dialect: str) -> str:
         "-- definitions in crashdb/db/sql. Statements are separated by blank lines.\n"
     )
     return header + "\n" + "".join(f"{stmt};\n\n" for stmt in objects).rstrip() + "\n"
+
+
+def refresh(engine: Any, *, full: bool = False) -> dict[str, Any]:
+    """Bring the summaries up to date, or (``full``) rebuild them from the rounds.
+
+    Nothing is ever due on PostgreSQL (the triggers keep the summaries with every statement)
+    nor on SQLite for rounds written through crashdb (folded when their transaction commits);
+    rounds written into a SQLite file by another program are folded here. ``full`` recomputes
+    every summary (for a database restored from a dump made without them, say).
+    Returns ``{"backend", "full", "folded"}``.
+    """
+    dialect = engine.dialect.name
+    with engine.connect() as conn:
+        if dialect == "sqlite":
+            conn = conn.execution_options(crashdb_sqlite_immediate=True)
+        with conn.begin():
+            if dialect == "postgresql" and full:
+                conn.exec_driver_sql("LOCK TABLE crash_game_rounds IN SHARE MODE")
+                conn.exec_driver_sql("DELETE FROM run_summaries")
+                conn.exec_driver_sql("DELETE FROM game_round_summaries")
+                steps = after_insert("postgresql", "crash_game_rounds")
+                steps.insert(4, sql_file("session_totals.sql").format(sessions="session_logs"))
+                for stmt in steps:
+                    conn.exec_driver_sql(stmt)
+            elif dialect == "sqlite" and full:
+                conn.exec_driver_sql("DELETE FROM run_summaries")
+                conn.exec_driver_sql("DELETE FROM game_round_summaries")
+                conn.exec_driver_sql(
+                    "UPDATE session_logs SET total_rounds = 0, total_wins = 0, "
+                    "total_losses = 0, total_profit = 0, last_round_number = NULL"
+                )
+                conn.exec_driver_sql("UPDATE summary_fold_state SET folded_rowid = 0")
+            folded = 0
+            if dialect == "sqlite":
+                state = conn.exec_driver_sql(
+                    "SELECT folded_rowid, dirty FROM summary_fold_state"
+                ).one()
+                top = conn.exec_driver_sql(
+                    "SELECT coalesce(max(rowid), 0) FROM crash_game_rounds"
+                ).scalar_one()
+                folded = max(int(top) - int(state[0]), 0)
+            # SQLite: the fold runs as this transaction commits.
+    return {"backend": dialect, "full": full, "folded": folded}

@@ -207,9 +207,7 @@ class SessionLog(Base):
     total_rounds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     total_wins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     total_losses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    total_profit: Mapped[Decimal] = mapped_column(
-        MONEY_SUM, default=Decimal(0), server_default="0"
-    )
+    total_profit: Mapped[Decimal] = mapped_column(MONEY_SUM, default=Decimal(0), server_default="0")
     last_round_number: Mapped[int | None] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite")
     )
@@ -380,7 +378,10 @@ class AnalyticsRoundMultiplier(Base):
 
     __table_args__ = (
         UniqueConstraint("round_id", "multiplier_kind"),
-        CheckConstraint(column("multiplier", MULTIPLIER) >= literal(Decimal("1.00"), MULTIPLIER), name="multiplier"),
+        CheckConstraint(
+            column("multiplier", MULTIPLIER) >= literal(Decimal("1.00"), MULTIPLIER),
+            name="multiplier",
+        ),
         _confidence_check("ocr_confidence"),
         _confidence_check("data_quality_score"),
         Index("idx_analytics_multipliers_round", "round_id"),

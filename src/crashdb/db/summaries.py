@@ -152,6 +152,8 @@ class GameRoundSummary(Base):
             "round_number",
             postgresql_include=["crash_multiplier", "crash_multiplier_max", "reports"],
         ),
+        # A game's latest rounds (get_multiplier_distribution).
+        Index("idx_game_round_summaries_recent", "game_name", "round_start_timestamp"),
         Index(
             "idx_game_round_summaries_dirty",
             "game_name",

@@ -86,9 +86,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
             raise ValueError(f"{value} cannot be stored in NUMERIC")
         exact = value.quantize(self._q, rounding=ROUND_HALF_UP)
         if self._limit is not None and abs(exact) >= self._limit:
-            raise ValueError(
-                f"{value} does not fit NUMERIC({self.precision}, {self.scale})"
-            )
+            raise ValueError(f"{value} does not fit NUMERIC({self.precision}, {self.scale})")
         units = int(exact.scaleb(self.scale))
         if abs(units) > INT64_MAX:
             raise ValueError(f"{value} does not fit a 64-bit scaled integer")
@@ -138,7 +136,7 @@ MONEY_SUM = ExactDecimal(18, 4, unbounded=True)
 MULTIPLIER_SUM = ExactDecimal(18, 2, unbounded=True)
 
 
-class real(FunctionElement[float]):  # noqa: N801 - used like a SQL function
+class real(FunctionElement[float]):
     """``real(column)``: an :class:`ExactDecimal` column's value as a double precision float.
 
     ``CAST(x AS DOUBLE PRECISION)`` on PostgreSQL, ``x / 10^scale`` on SQLite (where the

@@ -177,6 +177,12 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
+        "idx_game_round_summaries_recent",
+        "game_round_summaries",
+        ["game_name", "round_start_timestamp"],
+        unique=False,
+    )
+    op.create_index(
         "idx_game_round_summaries_dirty",
         "game_round_summaries",
         ["game_name"],
