@@ -19,6 +19,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from crashdb.exceptions import CrashdbError
+
 __all__ = [
     "RUN_FIELDS",
     "RUN_KEY",
@@ -294,6 +296,21 @@ def _sqlite_fold_steps() -> tuple[str, ...]:
 
 
 def fold_sqlite(dbapi_connection: Any) -> bool:
+    """:func:`_fold_sqlite`, with a total that cannot be exact reported as such."""
+    try:
+        return _fold_sqlite(dbapi_connection)
+    except Exception as exc:
+        text = str(exc)
+        if "integer overflow" in text or "_exact" in text:
+            raise CrashdbError(
+                "a summary total exceeds what SQLite can add exactly (64-bit integers of "
+                "0.0001 units, about 9.2e14 in money): nothing was written; use PostgreSQL, "
+                "whose totals are unbounded NUMERIC"
+            ) from exc
+        raise
+
+
+def _fold_sqlite(dbapi_connection: Any) -> bool:
     """Fold the rounds this transaction added, and recompute what it marked dirty (SQLite).
 
     Runs inside the open transaction (before COMMIT), on the DB-API connection. Returns

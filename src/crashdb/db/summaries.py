@@ -22,7 +22,17 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, SmallInteger, String, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crashdb.db.base import Base
@@ -108,6 +118,13 @@ class RunSummary(Base):
     dirty: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
     __table_args__ = (
+        # SQLite turns an integer sum that overflows into a double: refused, never stored.
+        *(
+            CheckConstraint(f"{c} IS NULL OR typeof({c}) = 'integer'", name=f"{c}_exact").ddl_if(
+                dialect="sqlite"
+            )
+            for c in ("total_staked", "total_profit", "crash_sum", "peak", "max_drawdown")
+        ),
         Index("idx_run_summaries_session", "session_id"),
         Index("idx_run_summaries_strategy", "strategy_name"),
         Index("idx_run_summaries_game", "game_name", "platform_code"),

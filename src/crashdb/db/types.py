@@ -92,6 +92,16 @@ class ExactDecimal(TypeDecorator[Decimal]):
             raise ValueError(f"{value} does not fit a 64-bit scaled integer")
         return units
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":  # the integer as is: no float conversion by the impl
+            return lambda value: self.process_bind_param(value, dialect)
+        return super().bind_processor(dialect)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        if dialect.name == "sqlite":
+            return lambda value: self.process_result_value(value, dialect)
+        return super().result_processor(dialect, coltype)
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None

@@ -61,6 +61,14 @@ DESC_INDEXES = (
 )
 
 
+# SQLite adds integers that overflow as doubles: a summary that is not an integer any more
+# is refused (crashdb.db.folds turns the error into a CrashdbError), never stored rounded.
+SQLITE_EXACT = tuple(
+    (f"{column}_exact", f"{column} IS NULL OR typeof({column}) = 'integer'")
+    for column in ("total_staked", "total_profit", "crash_sum", "peak", "max_drawdown")
+)
+
+
 def database_objects(dialect: str) -> list[str]:
     """The statements of ``sql/0001_initial/<dialect>.sql`` (separated by blank lines)."""
     path = resources.files("crashdb.db.migrations") / "sql" / "0001_initial" / f"{dialect}.sql"
@@ -262,6 +270,13 @@ def upgrade() -> None:
         sa.Column("longest_win", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column("longest_loss", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column("dirty", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        *(
+            []
+            if postgres
+            else [
+                sa.CheckConstraint(c, name=op.f(f"ck_run_summaries_{n}")) for n, c in SQLITE_EXACT
+            ]
+        ),
         sa.PrimaryKeyConstraint(
             "bot_id",
             "session_id",
