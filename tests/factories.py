@@ -138,10 +138,10 @@ def ensure_bot_session(db: Database, spec: SessionSpec) -> None:
 def insert_rounds(db: Database, spec: SessionSpec, rows: list[dict[str, Any]]) -> None:
     ensure_bot_session(db, spec)
     with db.write_connection() as conn:
-        # One multi-row INSERT per 500 rounds (not one statement per round): the summaries'
+        # Multi-row INSERTs of 500 rounds (not one statement per round): the summaries'
         # triggers run once per statement, as for crashdb's own writes.
-        for k in range(0, len(rows), 500):
-            conn.execute(insert(CrashGameRound).values(rows[k : k + 500]))
+        batched = conn.execution_options(insertmanyvalues_page_size=500)
+        batched.execute(insert(CrashGameRound).returning(CrashGameRound.id), rows)
 
 
 def add_session(

@@ -114,3 +114,29 @@ def test_summaries_equal_a_direct_computation(db: Database, seed: int) -> None:
                 )
             )
     assert_summaries_match(db, kept)
+
+
+def test_bulk_statements_are_folded_after_their_commit(db: Database) -> None:
+    """A statement of >= BULK_ROWS rounds leaves its runs stale (PostgreSQL) until
+    fold_pending, which crashdb's write path runs right after the commit; readers are exact
+    either way."""
+    from crashdb.analytics import get_bot_statistics
+    from crashdb.db.folds import BULK_ROWS, fold_pending
+
+    rows = random_rounds(random.Random(5), n_runs=20, max_rounds=200)
+    _parents(db, rows)
+    first, rest = rows[:40], rows[40:]
+    with db.engine.begin() as conn:
+        conn.execute(insert(CrashGameRound).values(first))
+    assert len(rest) >= BULK_ROWS
+    with db.engine.begin() as conn:
+        conn.execute(insert(CrashGameRound).values(rest))
+    with db.engine.connect() as conn:
+        stale = conn.execute(select(RunSummary.stale).where(RunSummary.stale)).all()
+    assert bool(stale) == (db.backend == "postgresql")
+    expected = summaries([r for r in rows if r["bot_id"] == "bot_1"], "session")
+    result = get_bot_statistics("bot_1", db=db)
+    assert result["total_rounds"] == sum(s["rounds"] for s in expected.values())
+    assert Decimal(result["max_drawdown"]) == max(s["max_drawdown"] for s in expected.values())
+    fold_pending(db.engine)
+    assert_summaries_match(db, rows)

@@ -6,8 +6,9 @@ asks for the runs of a bot, a session, a strategy or a game, optionally within
 ``[start, stop)``; :func:`run_states` answers with
 
 * the stored summaries of the runs that lie entirely inside the range, and
-* for the runs at the edges of the range (and any summary marked dirty), the same fold
-  (``run_fold.sql``) over just their rounds inside the range.
+* for the runs at the edges of the range (and any summary not current: marked dirty, or
+  stale until the fold after a bulk load), the same fold (``run_fold.sql``) over just their
+  rounds inside the range.
 
 So the cost of an answer grows with the number of runs and the rounds at the edges, not with
 the table. Drawdown and streaks belong to a run (its rounds in order); when one run holds
@@ -92,12 +93,15 @@ def run_states(
     unless ``paths``)."""
     stored = [
         dict(r)
-        for r in conn.execute(select(*_STATE_COLUMNS, T.dirty).where(*sel.summaries)).mappings()
+        for r in conn.execute(
+            select(*_STATE_COLUMNS, (T.dirty | T.stale).label("pending")).where(*sel.summaries)
+        ).mappings()
     ]
     redo: set[tuple[str, str]] = set()
     fine: list[dict[str, Any]] = []
     for s in stored:
-        where = "edge" if s.pop("dirty") else _inside(s, sel.start, sel.stop)
+        # a summary a bulk load has not been folded into yet counts as an edge: its rounds
+        where = "edge" if s.pop("pending") else _inside(s, sel.start, sel.stop)
         if where == "in":
             fine.append(s)
         elif where == "edge":

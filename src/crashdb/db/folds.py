@@ -13,6 +13,7 @@ The rendered text depends only on the dialect, never on data: values are bound p
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -30,6 +31,8 @@ __all__ = [
     "sqlite_objects",
     "statements",
 ]
+
+log = logging.getLogger(__name__)
 
 RUN_KEY = ("bot_id", "session_id", "strategy_name", "game_name", "platform_code")
 # The columns run_fold.sql returns after the key, in order.
@@ -98,6 +101,9 @@ SUMMARY_COLUMNS = (
     "running_balance_after",
     "is_valid",
 )
+# A statement inserting at least this many rounds (a bulk load) leaves its runs to
+# fold_pending, run right after its transaction commits; smaller ones fold in the trigger.
+BULK_ROWS = 1000
 UPDATED_AT_TABLES = (
     "bot_vm_registration",
     "game_platform_config",
@@ -107,6 +113,7 @@ UPDATED_AT_TABLES = (
 )
 # Microsecond text in the format SQLAlchemy writes, so that text order is time order.
 SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+FOLD_LOCK = 7_417_000_011  # pg_advisory_xact_lock key of fold_pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +121,14 @@ class Dialect:
     name: str
     money_real: str  # appended to CAST(money AS DOUBLE PRECISION): the real value
     day: str  # a round's UTC day
+    collate: str  # appended to the key columns of a fold
 
 
 DIALECTS = {
-    "postgresql": Dialect("postgresql", "", "(round_start_timestamp AT TIME ZONE 'UTC')::date"),
-    "sqlite": Dialect("sqlite", " / 10000.0", "date(round_start_timestamp)"),
+    "postgresql": Dialect(
+        "postgresql", "", "(round_start_timestamp AT TIME ZONE 'UTC')::date", ' COLLATE "C"'
+    ),
+    "sqlite": Dialect("sqlite", " / 10000.0", "date(round_start_timestamp)", ""),
 }
 
 
@@ -167,7 +177,7 @@ def run_fold(dialect: str, source: str, seed: str = NO_SEED, key: str = "fine") 
     """run_fold.sql: the summaries of the runs in ``source`` extending those in ``seed``."""
     d = DIALECTS[dialect]
     return sql_file("run_fold.sql").format(
-        source=source, seed=seed, money_real=d.money_real, **_key(key)
+        source=source, seed=seed, money_real=d.money_real, collate=d.collate, **_key(key)
     )
 
 
@@ -178,47 +188,110 @@ def game_round_fold(source: str, stored: str = "false") -> str:
 def _runs_fold(dialect: str, rows: str) -> str:
     source = sql_file("runs_fold_source.sql").format(rows=rows)
     seed = sql_file("runs_fold_seed.sql").format(rows=rows)
+    return _runs_upsert(run_fold(dialect, source, seed))
+
+
+def _runs_upsert(fold: str) -> str:
     return sql_file("runs_fold.sql").format(
         columns=", ".join(RUN_KEY + RUN_FIELDS),
         set_columns=", ".join(f"{c} = excluded.{c}" for c in RUN_FIELDS),
-        run_fold=run_fold(dialect, source, seed),
+        run_fold=fold,
     )
 
 
-def _recompute_game_rounds() -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Guarded:
+    """Statements that run only when ``guard`` (an EXISTS condition) holds."""
+
+    guard: str
+    statements: tuple[str, ...]
+
+
+Step = str | Guarded
+DIRTY_RUNS = "EXISTS (SELECT 1 FROM run_summaries WHERE dirty)"
+DIRTY_GAME_ROUNDS = "EXISTS (SELECT 1 FROM game_round_summaries WHERE dirty)"
+
+
+def _recompute_runs(dialect: str) -> Guarded:
+    """Dirty runs recomputed from all their rounds; those left without rounds dropped."""
+    fold = run_fold(dialect, sql_file("runs_recompute_source.sql"))
+    return Guarded(DIRTY_RUNS, (_runs_upsert(fold), sql_file("runs_drop.sql")))
+
+
+def _recompute_game_rounds() -> Guarded:
     source = sql_file("game_rounds_recompute_source.sql")
-    return [
-        sql_file("game_rounds_recompute.sql").format(game_round_fold=game_round_fold(source)),
-        sql_file("game_rounds_drop.sql"),
-    ]
+    return Guarded(
+        DIRTY_GAME_ROUNDS,
+        (
+            sql_file("game_rounds_recompute.sql").format(game_round_fold=game_round_fold(source)),
+            sql_file("game_rounds_drop.sql"),
+        ),
+    )
 
 
-def after_insert(dialect: str, rows: str) -> list[str]:
-    """Fold new rounds ``rows`` into the summaries (dirty ones are recomputed)."""
+def after_insert(dialect: str, rows: str, sessions: str | None = None) -> list[Step]:
+    """Fold new rounds ``rows`` into the summaries (runs they reach out of order are
+    recomputed); then the totals of ``sessions`` (default: the sessions of ``rows``)."""
     return [
         sql_file("runs_touch.sql").format(rows=rows),
         sql_file("runs_out_of_order.sql").format(rows=rows),
         _runs_fold(dialect, rows),
-        sql_file("runs_drop.sql"),
+        _recompute_runs(dialect),
+        sql_file("session_totals.sql").format(sessions=sessions or rows),
         sql_file("game_rounds_merge.sql").format(game_round_fold=game_round_fold(f"{rows} AS n")),
-        *_recompute_game_rounds(),
+        _recompute_game_rounds(),
     ]
 
 
-def after_change(dialect: str, rows: str, none: str) -> list[str]:
+def after_bulk_insert(rows: str) -> list[Step]:
+    """A bulk statement's rows: runs marked stale (folded after commit by
+    :func:`fold_pending`), out-of-order ones dirty; game rounds merged at once."""
+    return [
+        sql_file("runs_touch_stale.sql").format(rows=rows),
+        sql_file("runs_out_of_order.sql").format(rows=rows),
+        sql_file("game_rounds_merge.sql").format(game_round_fold=game_round_fold(f"{rows} AS n")),
+    ]
+
+
+def pending_steps(dialect: str) -> list[Step]:
+    """Fold the stale runs (their rounds after the summarised ones) and recompute the dirty
+    ones; then the totals of their sessions."""
+    append = run_fold(
+        dialect, sql_file("runs_pending_source.sql"), sql_file("runs_pending_seed.sql")
+    )
+    stale = "(SELECT bot_id, session_id FROM run_summaries WHERE stale)"
+    return [
+        "UPDATE run_summaries SET stale = true WHERE dirty AND NOT stale",
+        _runs_upsert(append),
+        _recompute_runs(dialect),
+        sql_file("session_totals.sql").format(sessions=stale),
+        "UPDATE run_summaries SET stale = false WHERE stale",
+    ]
+
+
+def after_change(dialect: str, rows: str) -> list[Step]:
     """Recompute the summaries that the deleted or updated rounds ``rows`` belonged to."""
     return [
         sql_file("runs_mark.sql").format(rows=rows),
-        _runs_fold(dialect, none),
-        sql_file("runs_drop.sql"),
+        _recompute_runs(dialect),
         sql_file("session_totals.sql").format(sessions=rows),
         sql_file("game_rounds_mark.sql").format(rows=rows),
-        *_recompute_game_rounds(),
+        _recompute_game_rounds(),
     ]
 
 
-def _plpgsql(steps: list[str]) -> str:
-    return ";\n".join("    " + s.replace("\n", "\n    ") for s in steps)
+def _plpgsql(steps: list[Step]) -> str:
+    def indent(text: str, by: str = "    ") -> str:
+        return by + text.replace("\n", "\n" + by)
+
+    out: list[str] = []
+    for step in steps:
+        if isinstance(step, Guarded):
+            body = ";\n".join(indent(s, "        ") for s in step.statements)
+            out.append(f"    IF {step.guard} THEN\n{body};\n    END IF")
+        else:
+            out.append(indent(step))
+    return ";\n".join(out)
 
 
 def _updated_at_triggers(dialect: str) -> str:
@@ -243,17 +316,16 @@ def _daily_view(dialect: str) -> str:
 @cache
 def postgresql_objects() -> list[str]:
     """Functions, triggers and the view of the schema on PostgreSQL, in creation order."""
-    none = "(SELECT * FROM crash_game_rounds WHERE false)"
-    new = "new_rounds"
     changed = "(SELECT * FROM old_rounds UNION ALL SELECT * FROM new_rounds)"
-    insert_steps = after_insert("postgresql", new)
-    # session totals after the game rounds: they read only run summaries
-    insert_steps.insert(4, sql_file("session_totals.sql").format(sessions=new))
+    small = _plpgsql(after_insert("postgresql", "new_rounds")).replace("\n", "\n    ")
+    bulk = _plpgsql(after_bulk_insert("new_rounds")).replace("\n", "\n    ")
     script = sql_file("postgresql.sql").format(
         updated_at_triggers=_updated_at_triggers("postgresql"),
-        after_insert=_plpgsql(insert_steps),
-        after_delete=_plpgsql(after_change("postgresql", "old_rounds", none)),
-        after_update=_plpgsql(after_change("postgresql", changed, none)),
+        bulk_rows=BULK_ROWS,
+        after_insert_small=small,
+        after_insert_bulk=bulk,
+        after_delete=_plpgsql(after_change("postgresql", "old_rounds")),
+        after_update=_plpgsql(after_change("postgresql", changed)),
         daily_view=_daily_view("postgresql"),
     )
     return statements(script)
@@ -291,8 +363,8 @@ _TAIL = "(SELECT * FROM crash_game_rounds WHERE rowid > :lo AND rowid <= :hi)"
 
 
 @cache
-def _sqlite_fold_steps() -> tuple[str, ...]:
-    return tuple(after_insert("sqlite", _TAIL))
+def _sqlite_fold_steps() -> tuple[Step, ...]:
+    return tuple(after_insert("sqlite", _TAIL, "temp.crashdb_fold_sessions"))
 
 
 def fold_sqlite(dbapi_connection: Any) -> bool:
@@ -334,9 +406,7 @@ def _fold_sqlite(dbapi_connection: Any) -> bool:
         if hi <= lo and not dirty:
             return False
         params = {"lo": lo, "hi": hi}
-        steps = _sqlite_fold_steps()
-        cur.execute(steps[0], params)  # runs touched by new rows
-        cur.execute(steps[1], params)  # out of order: dirty
+        # The sessions whose totals change: those of the new rows and of dirty runs.
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS crashdb_fold_sessions (bot_id, session_id)")
         cur.execute("DELETE FROM temp.crashdb_fold_sessions")
         cur.execute(
@@ -345,12 +415,13 @@ def _fold_sqlite(dbapi_connection: Any) -> bool:
             "WHERE dirty",
             params,
         )
-        cur.execute(steps[2], params)  # fold
-        cur.execute(steps[3])  # runs left without rounds
-        cur.execute(sql_file("session_totals.sql").format(sessions="temp.crashdb_fold_sessions"))
-        cur.execute(steps[4], params)  # game rounds: merge the new reports
-        for stmt in steps[5:]:  # recompute dirty game rounds
-            cur.execute(stmt)
+        for step in _sqlite_fold_steps():
+            if isinstance(step, Guarded):
+                if cur.execute(f"SELECT {step.guard}").fetchone()[0]:
+                    for stmt in step.statements:
+                        cur.execute(stmt)
+            else:
+                cur.execute(step, params if ":lo" in step else {})
         cur.execute(
             "UPDATE summary_fold_state SET folded_rowid = :hi, dirty = false WHERE id = 1",
             params,
@@ -374,6 +445,43 @@ def migration_script(dialect: str) -> str:
     return header + "\n" + "".join(f"{stmt};\n\n" for stmt in objects).rstrip() + "\n"
 
 
+def fold_pending(engine: Any) -> int:
+    """Fold the runs that bulk statements left stale or dirty (PostgreSQL; a no-op on SQLite,
+    which folds as each transaction commits). Run by crashdb's write path right after a bulk
+    write commits, and by ``crashdb refresh``; readers stay exact meanwhile (they fold such
+    runs' rounds themselves). Returns how many runs were folded."""
+    if engine.dialect.name != "postgresql":
+        return 0
+    with engine.begin() as conn:
+        pending = conn.exec_driver_sql(
+            "SELECT count(*) FROM run_summaries WHERE stale OR dirty"
+        ).scalar_one()
+        if not pending:
+            return 0
+        # One fold at a time; each statement then sees what the previous fold committed.
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FOLD_LOCK})")
+        for step in pending_steps("postgresql"):
+            if isinstance(step, Guarded):
+                if conn.exec_driver_sql(f"SELECT {step.guard}").scalar_one():
+                    for stmt in step.statements:
+                        conn.exec_driver_sql(stmt)
+            else:
+                conn.exec_driver_sql(step)
+        return int(pending)
+
+
+def fold_after_write(engine: Any, rounds: int) -> None:
+    """What crashdb's write path calls after a write transaction commits: bulk statements
+    (PostgreSQL) left their runs to :func:`fold_pending`. The write has committed: a failure
+    here is logged, not raised (readers stay exact; the next fold or refresh catches up)."""
+    if rounds < BULK_ROWS or engine.dialect.name != "postgresql":
+        return
+    try:
+        fold_pending(engine)
+    except Exception as exc:  # pragma: no cover - an outage right after a commit
+        log.warning("summaries not folded after a bulk write (readers stay exact): %s", exc)
+
+
 def refresh(engine: Any, *, full: bool = False) -> dict[str, Any]:
     """Bring the summaries up to date, or (``full``) rebuild them from the rounds.
 
@@ -392,10 +500,9 @@ def refresh(engine: Any, *, full: bool = False) -> dict[str, Any]:
                 conn.exec_driver_sql("LOCK TABLE crash_game_rounds IN SHARE MODE")
                 conn.exec_driver_sql("DELETE FROM run_summaries")
                 conn.exec_driver_sql("DELETE FROM game_round_summaries")
-                steps = after_insert("postgresql", "crash_game_rounds")
-                steps.insert(4, sql_file("session_totals.sql").format(sessions="session_logs"))
-                for stmt in steps:
-                    conn.exec_driver_sql(stmt)
+                for step in after_insert("postgresql", "crash_game_rounds", "session_logs"):
+                    for stmt in step.statements if isinstance(step, Guarded) else (step,):
+                        conn.exec_driver_sql(stmt)
             elif dialect == "sqlite" and full:
                 conn.exec_driver_sql("DELETE FROM run_summaries")
                 conn.exec_driver_sql("DELETE FROM game_round_summaries")
@@ -414,4 +521,6 @@ def refresh(engine: Any, *, full: bool = False) -> dict[str, Any]:
                 ).scalar_one()
                 folded = max(int(top) - int(state[0]), 0)
             # SQLite: the fold runs as this transaction commits.
+    if dialect == "postgresql":
+        folded = fold_pending(engine)
     return {"backend": dialect, "full": full, "folded": folded}

@@ -63,6 +63,11 @@ class RunSummary(Base):
     highest cumulative profit (0 counts: the start), ``max_drawdown`` the largest fall from a
     peak, ``max_drawdown_pct`` the largest fall relative to the balance at its peak
     (``first_balance + peak``); ``win_run``/``loss_run`` are the streaks the run ends on.
+
+    ``dirty``: to be recomputed from all the run's rounds (rounds deleted, updated or arrived
+    out of order); ``stale``: rounds were appended by a bulk statement and are folded right
+    after its transaction commits (:func:`crashdb.db.folds.fold_pending`). Readers fold the
+    rounds of such runs themselves until then.
     """
 
     __tablename__ = "run_summaries"
@@ -116,6 +121,7 @@ class RunSummary(Base):
     longest_win: Mapped[int] = _count()
     longest_loss: Mapped[int] = _count()
     dirty: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    stale: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
     __table_args__ = (
         # SQLite turns an integer sum that overflows into a double: refused, never stored.
@@ -133,6 +139,12 @@ class RunSummary(Base):
             "bot_id",
             postgresql_where=text("dirty"),
             sqlite_where=text("dirty"),
+        ),
+        Index(
+            "idx_run_summaries_stale",
+            "bot_id",
+            postgresql_where=text("stale"),
+            sqlite_where=text("stale"),
         ),
     )
 

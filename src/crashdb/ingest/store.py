@@ -40,6 +40,7 @@ from crashdb.ingest.records import (
     SessionStartRecord,
     SessionUpdateRecord,
 )
+from crashdb.db.folds import fold_after_write
 from crashdb.ingest.registry import Known, WriteResult, known_for, register, run_write
 from crashdb.ingest.tables import ROUND_COLUMNS, ROUNDS, SESSIONS, TABLE_OF
 
@@ -68,12 +69,15 @@ def write_records(db: Database, records: Sequence[Record]) -> WriteResult:
         return res
 
     try:
-        return run_write(db, work)
+        written = run_write(db, work)
     except IntegrityError:
         if not (known.bots or known.sessions):
             raise
         known.clear()  # perhaps stale (database recreated): register again, once
-        return run_write(db, work)
+        written = run_write(db, work)
+    # --- analytics summaries: a bulk statement left its runs to be folded now (PostgreSQL)
+    fold_after_write(db.engine, written.inserted.get("round", 0))
+    return written
 
 
 _SESSION_KINDS = frozenset({"session_start", "session_update"})

@@ -38,7 +38,11 @@ BEGIN
          ON s.bot_id = k.bot_id AND s.session_id = k.session_id
       ORDER BY s.bot_id, s.session_id
         FOR NO KEY UPDATE OF s;
-{after_insert};
+    IF (SELECT count(*) FROM (SELECT 1 FROM new_rounds LIMIT {bulk_rows}) AS n) < {bulk_rows} THEN
+    {after_insert_small};
+    ELSE
+    {after_insert_bulk};
+    END IF;
     RETURN NULL;
 END
 $$;

@@ -9,11 +9,12 @@
 --
 -- Placeholders: {source} rows shaped like crash_game_rounds; {seed} prior states shaped like
 -- run_summaries; {strategy_key} {game_key} {platform_key} the key expressions ('' groups all);
--- {money_real} turns a money column into its real value as a double (dialect).
+-- {money_real} turns a money column into its real value as a double; {collate} makes the key
+-- sort bytewise (PostgreSQL: faster than the database's collation; only equality matters).
 WITH src AS (
-    SELECT bot_id, session_id,
-           {strategy_key} AS strategy_name, {game_key} AS game_name,
-           {platform_key} AS platform_code,
+    SELECT bot_id{collate} AS bot_id, session_id{collate} AS session_id,
+           {strategy_key}{collate} AS strategy_name, {game_key}{collate} AS game_name,
+           {platform_key}{collate} AS platform_code,
            round_number, bet_slot,
            round_start_timestamp AS ts,
            coalesce(round_end_timestamp, round_start_timestamp) AS te,
@@ -60,7 +61,8 @@ peaks AS (
       FROM seq q
     WINDOW w AS (PARTITION BY q.bot_id, q.session_id, q.strategy_name, q.game_name,
                               q.platform_code
-                 ORDER BY q.i ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                 ORDER BY q.round_number, q.bet_slot
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 falls AS (
     SELECT k.*,
@@ -81,9 +83,30 @@ falls AS (
       FROM peaks k
     WINDOW w AS (PARTITION BY k.bot_id, k.session_id, k.strategy_name, k.game_name,
                               k.platform_code
-                 ORDER BY k.i ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+                 ORDER BY k.round_number, k.bet_slot
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
            p AS (PARTITION BY k.bot_id, k.session_id, k.strategy_name, k.game_name,
                               k.platform_code)
+),
+-- The rows the summary needs values of (the last one, the trough of the worst fall, the last
+-- win and loss, the peaks the falls started from), marked with whole-partition windows: no
+-- join back to the rows.
+marks AS (
+    SELECT f.*,
+           min(CASE WHEN f.fall = f.worst_fall THEN f.i END) OVER p AS worst_i,
+           max(CASE WHEN f.outcome = 'WIN' THEN f.i END) OVER p AS last_win_i,
+           max(CASE WHEN f.outcome = 'LOSS' THEN f.i END) OVER p AS last_loss_i,
+           max(CASE WHEN f.i = f.n THEN f.peak_i END) OVER p AS end_peak_i
+      FROM falls f
+    WINDOW p AS (PARTITION BY f.bot_id, f.session_id, f.strategy_name, f.game_name,
+                              f.platform_code)
+),
+marks2 AS (
+    SELECT m.*,
+           max(CASE WHEN m.i = m.worst_i THEN m.peak_i END) OVER p AS worst_peak_i
+      FROM marks m
+    WINDOW p AS (PARTITION BY m.bot_id, m.session_id, m.strategy_name, m.game_name,
+                              m.platform_code)
 ),
 agg AS (
     SELECT bot_id, session_id, strategy_name, game_name, platform_code,
@@ -119,45 +142,23 @@ agg AS (
            max(fall_pct) AS max_fall_pct,
            max(win_streak) AS longest_win,
            max(loss_streak) AS longest_loss,
-           max(n) AS n,
-           min(CASE WHEN fall = worst_fall THEN i END) AS worst_i,
-           max(CASE WHEN outcome = 'WIN' THEN i END) AS last_win_i,
-           max(CASE WHEN outcome = 'LOSS' THEN i END) AS last_loss_i
-      FROM falls
+           max(last_win_i) AS last_win_i,
+           max(last_loss_i) AS last_loss_i,
+           max(end_peak_i) AS end_peak_i,
+           max(worst_peak_i) AS worst_peak_i,
+           max(CASE WHEN i = n THEN round_number END) AS last_round,
+           max(CASE WHEN i = n THEN bet_slot END) AS last_slot,
+           max(CASE WHEN i = n THEN balance_after END) AS last_balance,
+           max(CASE WHEN i = worst_i THEN round_number END) AS worst_round,
+           max(CASE WHEN i = worst_i THEN ts END) AS worst_ts,
+           max(CASE WHEN i = last_win_i THEN win_streak END) AS trail_win,
+           max(CASE WHEN i = last_loss_i THEN loss_streak END) AS trail_loss,
+           max(CASE WHEN i = end_peak_i THEN round_number END) AS peak_round,
+           max(CASE WHEN i = end_peak_i THEN ts END) AS peak_ts,
+           max(CASE WHEN i = worst_peak_i THEN round_number END) AS start_round,
+           max(CASE WHEN i = worst_peak_i THEN ts END) AS start_ts
+      FROM marks2
      GROUP BY bot_id, session_id, strategy_name, game_name, platform_code
-),
-picked AS (
-    SELECT a.bot_id, a.session_id, a.strategy_name, a.game_name, a.platform_code,
-           max(CASE WHEN f.i = a.n THEN f.round_number END) AS last_round,
-           max(CASE WHEN f.i = a.n THEN f.bet_slot END) AS last_slot,
-           max(CASE WHEN f.i = a.n THEN f.balance_after END) AS last_balance,
-           max(CASE WHEN f.i = a.n THEN f.peak_i END) AS end_peak_i,
-           max(CASE WHEN f.i = a.worst_i THEN f.round_number END) AS worst_round,
-           max(CASE WHEN f.i = a.worst_i THEN f.ts END) AS worst_ts,
-           max(CASE WHEN f.i = a.worst_i THEN f.peak_i END) AS worst_peak_i,
-           max(CASE WHEN f.i = a.last_win_i THEN f.win_streak END) AS trail_win,
-           max(CASE WHEN f.i = a.last_loss_i THEN f.loss_streak END) AS trail_loss
-      FROM agg a
-      JOIN falls f
-        ON f.bot_id = a.bot_id AND f.session_id = a.session_id
-       AND f.strategy_name = a.strategy_name AND f.game_name = a.game_name
-       AND f.platform_code = a.platform_code
-       AND (f.i = a.n OR f.i = a.worst_i OR f.i = a.last_win_i OR f.i = a.last_loss_i)
-     GROUP BY a.bot_id, a.session_id, a.strategy_name, a.game_name, a.platform_code
-),
-located AS (
-    SELECT k.bot_id, k.session_id, k.strategy_name, k.game_name, k.platform_code,
-           max(CASE WHEN f.i = k.end_peak_i THEN f.round_number END) AS peak_round,
-           max(CASE WHEN f.i = k.end_peak_i THEN f.ts END) AS peak_ts,
-           max(CASE WHEN f.i = k.worst_peak_i THEN f.round_number END) AS start_round,
-           max(CASE WHEN f.i = k.worst_peak_i THEN f.ts END) AS start_ts
-      FROM picked k
-      LEFT JOIN falls f
-        ON f.bot_id = k.bot_id AND f.session_id = k.session_id
-       AND f.strategy_name = k.strategy_name AND f.game_name = k.game_name
-       AND f.platform_code = k.platform_code
-       AND (f.i = k.end_peak_i OR f.i = k.worst_peak_i)
-     GROUP BY k.bot_id, k.session_id, k.strategy_name, k.game_name, k.platform_code
 )
 SELECT a.bot_id, a.session_id, a.strategy_name, a.game_name, a.platform_code,
        coalesce(p.rounds, 0) + a.rounds AS rounds,
@@ -196,45 +197,37 @@ SELECT a.bot_id, a.session_id, a.strategy_name, a.game_name, a.platform_code,
        CASE WHEN p.last_end_ts IS NULL OR a.last_end_ts > p.last_end_ts
             THEN a.last_end_ts ELSE p.last_end_ts END AS last_end_ts,
        CASE WHEN p.bot_id IS NULL THEN a.base ELSE p.first_balance END AS first_balance,
-       k.last_balance,
-       k.last_round,
-       k.last_slot,
+       a.last_balance,
+       a.last_round,
+       a.last_slot,
        a.peak,
-       CASE WHEN k.end_peak_i IS NULL THEN p.peak_round ELSE l.peak_round END AS peak_round,
-       CASE WHEN k.end_peak_i IS NULL THEN p.peak_ts ELSE l.peak_ts END AS peak_ts,
+       CASE WHEN a.end_peak_i IS NULL THEN p.peak_round ELSE a.peak_round END AS peak_round,
+       CASE WHEN a.end_peak_i IS NULL THEN p.peak_ts ELSE a.peak_ts END AS peak_ts,
        CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
             THEN a.max_fall ELSE coalesce(p.max_drawdown, 0) END AS max_drawdown,
        CASE WHEN p.max_drawdown_pct IS NULL OR a.max_fall_pct > p.max_drawdown_pct
             THEN a.max_fall_pct ELSE p.max_drawdown_pct END AS max_drawdown_pct,
        CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
-            THEN CASE WHEN k.worst_peak_i IS NULL THEN p.peak_round ELSE l.start_round END
+            THEN CASE WHEN a.worst_peak_i IS NULL THEN p.peak_round ELSE a.start_round END
             ELSE p.drawdown_start_round END AS drawdown_start_round,
        CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
-            THEN CASE WHEN k.worst_peak_i IS NULL THEN p.peak_ts ELSE l.start_ts END
+            THEN CASE WHEN a.worst_peak_i IS NULL THEN p.peak_ts ELSE a.start_ts END
             ELSE p.drawdown_start_ts END AS drawdown_start_ts,
        CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
-            THEN k.worst_round ELSE p.drawdown_end_round END AS drawdown_end_round,
+            THEN a.worst_round ELSE p.drawdown_end_round END AS drawdown_end_round,
        CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
-            THEN k.worst_ts ELSE p.drawdown_end_ts END AS drawdown_end_ts,
+            THEN a.worst_ts ELSE p.drawdown_end_ts END AS drawdown_end_ts,
        CASE WHEN a.last_win_i IS NULL AND a.last_loss_i IS NULL THEN coalesce(p.win_run, 0)
-            WHEN coalesce(a.last_win_i, 0) > coalesce(a.last_loss_i, 0) THEN k.trail_win
+            WHEN coalesce(a.last_win_i, 0) > coalesce(a.last_loss_i, 0) THEN a.trail_win
             ELSE 0 END AS win_run,
        CASE WHEN a.last_win_i IS NULL AND a.last_loss_i IS NULL THEN coalesce(p.loss_run, 0)
-            WHEN coalesce(a.last_loss_i, 0) > coalesce(a.last_win_i, 0) THEN k.trail_loss
+            WHEN coalesce(a.last_loss_i, 0) > coalesce(a.last_win_i, 0) THEN a.trail_loss
             ELSE 0 END AS loss_run,
        CASE WHEN coalesce(a.longest_win, 0) > coalesce(p.longest_win, 0)
             THEN coalesce(a.longest_win, 0) ELSE coalesce(p.longest_win, 0) END AS longest_win,
        CASE WHEN coalesce(a.longest_loss, 0) > coalesce(p.longest_loss, 0)
             THEN coalesce(a.longest_loss, 0) ELSE coalesce(p.longest_loss, 0) END AS longest_loss
   FROM agg a
-  JOIN picked k
-    ON k.bot_id = a.bot_id AND k.session_id = a.session_id
-   AND k.strategy_name = a.strategy_name AND k.game_name = a.game_name
-   AND k.platform_code = a.platform_code
-  JOIN located l
-    ON l.bot_id = a.bot_id AND l.session_id = a.session_id
-   AND l.strategy_name = a.strategy_name AND l.game_name = a.game_name
-   AND l.platform_code = a.platform_code
   LEFT JOIN seed p
     ON p.bot_id = a.bot_id AND p.session_id = a.session_id
    AND p.strategy_name = a.strategy_name AND p.game_name = a.game_name

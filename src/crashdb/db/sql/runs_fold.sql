@@ -1,5 +1,5 @@
--- Runs touched by the rows in {rows} are extended by them (their summary is the seed); dirty
--- runs are recomputed from all their rounds. The results replace the summaries.
+-- Runs are extended by their new rows (their summary is the seed), or, dirty ones, recomputed
+-- from all their rounds ({run_fold} says which). The results replace the summaries.
 INSERT INTO run_summaries AS r ({columns}, dirty)
 SELECT f.*, false
   FROM (

@@ -6,4 +6,4 @@ SELECT d.*
     ON d.bot_id = k.bot_id AND d.session_id = k.session_id
    AND d.strategy_name = k.strategy_name AND d.game_name = k.game_name
    AND d.platform_code = k.platform_code
- WHERE NOT d.dirty AND d.rounds > 0
+ WHERE NOT d.dirty AND NOT d.stale AND d.rounds > 0

@@ -270,6 +270,7 @@ def upgrade() -> None:
         sa.Column("longest_win", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column("longest_loss", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column("dirty", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("stale", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         *(
             []
             if postgres
@@ -293,6 +294,14 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text("dirty"),
         sqlite_where=sa.text("dirty"),
+    )
+    op.create_index(
+        "idx_run_summaries_stale",
+        "run_summaries",
+        ["bot_id"],
+        unique=False,
+        postgresql_where=sa.text("stale"),
+        sqlite_where=sa.text("stale"),
     )
     op.create_index(
         "idx_run_summaries_game", "run_summaries", ["game_name", "platform_code"], unique=False
