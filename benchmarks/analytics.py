@@ -271,6 +271,10 @@ def load_postgres(db: Database, rounds: pa.Table, signals: pa.Table, sessions: l
                 for batch in data.to_batches(max_chunksize=100_000):
                     copy.write(_csv_bytes(pa.Table.from_batches([batch])))
         conn.commit()
+    # A bulk statement leaves its runs to the fold crashdb's write path runs after the commit.
+    from crashdb.db.folds import fold_pending
+
+    fold_pending(db.engine)
     with psycopg.connect(raw_url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
 

@@ -359,7 +359,11 @@ def sqlite_objects() -> list[str]:
 
 # --------------------------------------------------------------------------- SQLite fold
 
-_TAIL = "(SELECT * FROM crash_game_rounds WHERE rowid > :lo AND rowid <= :hi)"
+# The rows a transaction added (only the columns the summaries read).
+_TAIL = (
+    f"(SELECT {', '.join(SUMMARY_COLUMNS)} FROM crash_game_rounds "
+    "WHERE rowid > :lo AND rowid <= :hi)"
+)
 
 
 @cache
