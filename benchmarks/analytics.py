@@ -461,6 +461,7 @@ def main() -> None:
                     f"{r['load_s']:.1f} s",
                     flush=True,
                 )
+                report({backend: {n: r}}, [n])  # at once: a long run may be cut short
     report(results, sizes)
 
 

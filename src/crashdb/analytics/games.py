@@ -313,7 +313,15 @@ def get_multiplier_distribution(
             .limit(limit)
             .subquery("shared")
         )
-        own = own_rounds(where).order_by(R.round_start_timestamp.desc()).limit(limit).subquery()
+        # Rounds nobody can match across bots: found through their partial index (OFFSET 0
+        # keeps PostgreSQL from walking the game's time index instead), then the newest.
+        own_all = own_rounds(where).offset(0).subquery("own_all")
+        own = (
+            select(own_all.c.m, own_all.c.ts)
+            .order_by(own_all.c.ts.desc())
+            .limit(limit)
+            .subquery("own")
+        )
         both = union_all(select(shared.c.m, shared.c.ts), select(own.c.m, own.c.ts)).subquery()
         recent = conn.execute(
             select(both.c.m, both.c.ts).order_by(both.c.ts.desc()).limit(limit)

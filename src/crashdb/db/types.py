@@ -71,11 +71,9 @@ class ExactDecimal(TypeDecorator[Decimal]):
         self._limit = None if unbounded else Decimal(10) ** (precision - scale)
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        # On SQLite the values are integers, converted by us (bind_processor, result_processor).
         if self.unbounded:
-            return dialect.type_descriptor(Numeric(asdecimal=dialect.name != "sqlite"))
-        if dialect.name == "sqlite":
-            # Integers come back as int: converted by us.
-            return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=False))
+            return dialect.type_descriptor(Numeric(asdecimal=True))
         return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
 
     def scaled(self, value: Any) -> int:

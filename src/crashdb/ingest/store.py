@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crashdb.db.engine import Database
+from crashdb.db.folds import fold_after_write
 from crashdb.db.reference import insert_ignoring_conflicts
 from crashdb.exceptions import FieldError, InvalidRecord
 from crashdb.ingest.copy import copy_rounds
@@ -40,7 +41,6 @@ from crashdb.ingest.records import (
     SessionStartRecord,
     SessionUpdateRecord,
 )
-from crashdb.db.folds import fold_after_write
 from crashdb.ingest.registry import Known, WriteResult, known_for, register, run_write
 from crashdb.ingest.tables import ROUND_COLUMNS, ROUNDS, SESSIONS, TABLE_OF
 
