@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import MetaData, delete, insert, select, text, update
 
 from crashdb import Database
 from crashdb.db.folds import RUN_FIELDS, RUN_KEY
@@ -123,14 +123,21 @@ def test_bulk_statements_are_folded_after_their_commit(db: Database) -> None:
     from crashdb.analytics import get_bot_statistics
     from crashdb.db.folds import BULK_ROWS, fold_pending
 
-    rows = random_rounds(random.Random(5), n_runs=20, max_rounds=200)
+    rows = random_rounds(random.Random(5), n_runs=60, max_rounds=300)
     _parents(db, rows)
     first, rest = rows[:40], rows[40:]
     with db.engine.begin() as conn:
         conn.execute(insert(CrashGameRound).values(first))
     assert len(rest) >= BULK_ROWS
-    with db.engine.begin() as conn:
-        conn.execute(insert(CrashGameRound).values(rest))
+    with db.engine.begin() as conn:  # one statement of len(rest) rounds
+        conn.execute(
+            text("CREATE TEMP TABLE staging AS SELECT * FROM crash_game_rounds WHERE 1 = 0")
+        )
+        staging = CrashGameRound.__table__.to_metadata(MetaData(), name="staging")
+        for k in range(0, len(rest), 500):
+            conn.execute(insert(staging).values(rest[k : k + 500]))
+        cols = ", ".join(rest[0])
+        conn.execute(text(f"INSERT INTO crash_game_rounds ({cols}) SELECT {cols} FROM staging"))
     with db.engine.connect() as conn:
         stale = conn.execute(select(RunSummary.stale).where(RunSummary.stale)).all()
     assert bool(stale) == (db.backend == "postgresql")

@@ -103,7 +103,7 @@ SUMMARY_COLUMNS = (
 )
 # A statement inserting at least this many rounds (a bulk load) leaves its runs to
 # fold_pending, run right after its transaction commits; smaller ones fold in the trigger.
-BULK_ROWS = 1000
+BULK_ROWS = 5000
 UPDATED_AT_TABLES = (
     "bot_vm_registration",
     "game_platform_config",

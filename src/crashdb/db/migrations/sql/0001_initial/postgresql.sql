@@ -45,7 +45,7 @@ BEGIN
          ON s.bot_id = k.bot_id AND s.session_id = k.session_id
       ORDER BY s.bot_id, s.session_id
         FOR NO KEY UPDATE OF s;
-    IF (SELECT count(*) FROM (SELECT 1 FROM new_rounds LIMIT 1000) AS n) < 1000 THEN
+    IF (SELECT count(*) FROM (SELECT 1 FROM new_rounds LIMIT 5000) AS n) < 5000 THEN
         INSERT INTO run_summaries AS r (bot_id, session_id, strategy_name, game_name, platform_code)
         SELECT DISTINCT bot_id, session_id, coalesce(strategy_name, ''), game_name,
                coalesce(platform_code, '')
