@@ -72,7 +72,7 @@ def _survival_counts(
     the highest edge it reaches (one CASE per row); the grouped counts per (bucket, previous,
     current) are accumulated into survival counts here. The ``lag`` runs on each kind separately,
     partitioned by what its index already sorts it by (a platform's shared rounds by platform
-    and time in idx_game_round_rollups_stream; a session's own rounds by session in
+    and time in idx_game_round_summaries_stream; a session's own rounds by session in
     idx_crash_rounds_game_own), so PostgreSQL sorts little or nothing instead of every round by
     the stream's name. A stream is a platform, or a bot's session.
     """

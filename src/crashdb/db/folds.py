@@ -410,6 +410,9 @@ def _fold_sqlite(dbapi_connection: Any) -> bool:
         if hi <= lo and not dirty:
             return False
         params = {"lo": lo, "hi": hi}
+        # The fold sorts the new rows a few times: give SQLite's sorter room in memory.
+        cache = cur.execute("PRAGMA cache_size").fetchone()[0]
+        cur.execute("PRAGMA cache_size = -65536")
         # The sessions whose totals change: those of the new rows and of dirty runs.
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS crashdb_fold_sessions (bot_id, session_id)")
         cur.execute("DELETE FROM temp.crashdb_fold_sessions")
@@ -430,6 +433,7 @@ def _fold_sqlite(dbapi_connection: Any) -> bool:
             "UPDATE summary_fold_state SET folded_rowid = :hi, dirty = false WHERE id = 1",
             params,
         )
+        cur.execute(f"PRAGMA cache_size = {int(cache)}")
         return True
     finally:
         cur.close()
