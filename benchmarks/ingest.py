@@ -19,6 +19,18 @@ throughputs are medians over ``--repeat`` runs. Targets: log_batch_rounds >= 0.8
 and >= 25x one transaction per round.
 
     python benchmarks/ingest.py [--rows 100000] [--sample 2000] [--repeat 3]
+
+What the summaries cost a bulk load (``--summaries``, issue 11):
+
+* **COPY into the full schema vs the same COPY with user triggers disabled**, PostgreSQL: the
+  same pre-built rows (60,000 rounds over 40 bot sessions by default), the same table and
+  indexes; the only difference is the statement-level triggers that keep the summaries
+  (crashdb.db.summaries). Target >= 0.85x.
+* **SQLite 1M-round load vs a plain executemany**: the same tuples into the same tables and
+  indexes, in one transaction; crashdb's load folds the rounds into the summaries before the
+  COMMIT (what its engine does on every commit), the plain one does not. Target >= 0.6x.
+
+    python benchmarks/ingest.py --summaries [--copy-rows 60000] [--sqlite-rows 1000000]
 """
 
 from __future__ import annotations
@@ -127,7 +139,12 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=2_000, help="rows for 1 txn/round")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--single", type=int, default=2_000, help="single calls to time")
+    parser.add_argument("--summaries", action="store_true", help="the summaries' cost only")
+    parser.add_argument("--copy-rows", type=int, default=60_000)
+    parser.add_argument("--sqlite-rows", type=int, default=1_000_000)
     args = parser.parse_args()
+    if args.summaries:
+        return summaries_cost(args)
 
     server = os.environ.get("CRASHDB_BENCH_POSTGRES_URL", DEFAULT_SERVER)
     name = f"crashdb_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
@@ -308,6 +325,199 @@ def single_call(db: Database, n: int) -> bool:
     print(f"  log_crash_round                 p50 {p50 * 1e3:7.3f} ms  p99 {p99 * 1e3:7.3f} ms")
     print(f"  log_crash_round / raw INSERT    {ratio:10.2f}x  (target <= 1.5x)  {ok(ratio <= 1.5)}")
     return ratio <= 1.5
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+SESSIONS = 40
+
+
+def summary_rows(n: int, seed: int = 11) -> list[tuple[Any, ...]]:
+    """``n`` rounds over ``SESSIONS`` bot sessions as ROUND_COLUMNS tuples (Python values)."""
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    stake = Decimal("10.0000")
+    target = Decimal("1.33")
+    balance = [Decimal("100000.0000")] * SESSIONS
+    out = []
+    for i in range(n):
+        k = i % SESSIONS
+        crash = Decimal(str(round(max(1.0, 0.97 / max(rng.random(), 1e-6)), 2)))
+        win = crash >= target
+        profit = (target - 1) * stake if win else -stake
+        before = balance[k]
+        balance[k] = before + profit
+        ts = start + timedelta(seconds=10 * (i // SESSIONS))
+        row = {
+            "id": uuid.uuid4(),
+            "bot_id": f"bench_bot_{k:02d}",
+            "session_id": f"bench_session_{k:02d}",
+            "game_name": ("aviator", "aviatrix", "jetx")[k % 3],
+            "platform_code": ("dafabet", "fun88", "pmbetting")[k % 3],
+            "round_external_id": f"r{i // SESSIONS}",
+            "round_number": i // SESSIONS + 1,
+            "bet_slot": 1,
+            "round_start_timestamp": ts,
+            "round_end_timestamp": ts + timedelta(seconds=8),
+            "stake_value": stake,
+            "target_multiplier": target,
+            "strategy_name": "compound_1.33x",
+            "crash_multiplier": crash,
+            "cashout_multiplier": target if win else None,
+            "round_outcome": "WIN" if win else "LOSS",
+            "profit_loss": profit,
+            "running_balance_before": before,
+            "running_balance_after": balance[k],
+            "ocr_confidence": Decimal("0.9500"),
+            "is_simulated": False,
+            "is_valid": True,
+            "retry_count": 0,
+        }
+        out.append(tuple(row.get(c) for c in ROUND_COLUMNS))
+    return out
+
+
+def _parents(db: Database) -> None:
+    from sqlalchemy import insert
+
+    from crashdb.db.models import SessionLog
+
+    with db.write_connection() as conn:
+        conn.execute(
+            insert(BotVMRegistration), [{"bot_id": f"bench_bot_{k:02d}"} for k in range(SESSIONS)]
+        )
+        conn.execute(
+            insert(SessionLog),
+            [
+                {"bot_id": f"bench_bot_{k:02d}", "session_id": f"bench_session_{k:02d}"}
+                for k in range(SESSIONS)
+            ],
+        )
+
+
+def copy_trigger_cost(db: Database, rows: list[tuple[Any, ...]], repeat: int) -> float:
+    """COPY into the full schema vs the same COPY with user triggers disabled (PostgreSQL)."""
+    db.init_db()
+    _parents(db)
+    with db.engine.connect() as conn:
+        indexes = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'crash_game_rounds'"
+        ).scalar_one()
+
+    def copy(disable: bool) -> None:
+        with db.engine.connect() as conn:
+            raw = raw_connection(conn)
+            if disable:
+                raw.execute("ALTER TABLE crash_game_rounds DISABLE TRIGGER USER")
+            copy_rows(raw, "crash_game_rounds", ROUND_COLUMNS, rows)
+            if disable:
+                raw.execute("ALTER TABLE crash_game_rounds ENABLE TRIGGER USER")
+            raw.commit()
+
+    from crashdb.db.folds import fold_pending
+
+    def copy_and_fold() -> None:
+        copy(False)
+        fold_pending(db.engine)  # what crashdb's write path runs right after the commit
+
+    full: list[float] = []
+    bare: list[float] = []
+    folded: list[float] = []
+    for _ in range(repeat):
+        full.append(len(rows) / timed(db, len(rows), lambda: copy(False)))
+        bare.append(len(rows) / timed(db, len(rows), lambda: copy(True)))
+        folded.append(len(rows) / timed(db, len(rows), copy_and_fold))
+    f, b = statistics.median(full), statistics.median(bare)
+    print(
+        f"PostgreSQL COPY of {len(rows):,} rounds over {SESSIONS} sessions "
+        f"({indexes} indexes on crash_game_rounds), medians of {repeat}"
+    )
+    print(f"  COPY, user triggers disabled    {b:>10,.0f} rows/s  runs: {fmt(bare)}")
+    print(f"  COPY into the full schema       {f:>10,.0f} rows/s  runs: {fmt(full)}")
+    fo = statistics.median(folded)
+    print(f"  ... + fold after commit (ref)   {fo:>10,.0f} rows/s  runs: {fmt(folded)}")
+    ratio = f / b
+    print(
+        f"  full / triggers disabled        {ratio:>10.2f}x  (target >= 0.85x) {ok(ratio >= 0.85)}"
+    )
+    return ratio
+
+
+def sqlite_load(n: int, repeat: int = 2) -> float:
+    """SQLite: executemany + fold before COMMIT (crashdb) vs the plain executemany, each into a
+    fresh database with the same schema; the two alternate, medians of ``repeat``."""
+    import tempfile
+    from pathlib import Path
+
+    from crashdb.db.folds import fold_sqlite
+    from crashdb.ingest.store import _SQLITE_ROUND_SQL
+
+    rows = summary_rows(n)
+    results: dict[str, list[float]] = {"plain": [], "crashdb": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(repeat):
+            for mode in ("plain", "crashdb") if k % 2 == 0 else ("crashdb", "plain"):
+                path = Path(tmp) / f"{mode}_{k}.sqlite3"
+                db = Database(f"sqlite:///{path}")
+                db.init_db()
+                _parents(db)
+                dialect = db.engine.dialect
+                binders = [
+                    CrashGameRound.__table__.c[c].type._cached_bind_processor(dialect)
+                    for c in ROUND_COLUMNS
+                ]
+                tuples = [
+                    tuple(v if p is None else p(v) for v, p in zip(r, binders, strict=True))
+                    for r in rows
+                ]
+                raw = db.engine.raw_connection()
+                try:
+                    cur = raw.cursor()
+                    t0 = time.perf_counter()
+                    cur.execute("BEGIN IMMEDIATE")
+                    cur.executemany(_SQLITE_ROUND_SQL, tuples)
+                    if mode == "crashdb":
+                        fold_sqlite(raw.driver_connection)
+                    cur.execute("COMMIT")
+                    results[mode].append(n / (time.perf_counter() - t0))
+                    if mode == "crashdb":
+                        got = cur.execute("SELECT sum(rounds) FROM run_summaries").fetchone()[0]
+                        if got != n:
+                            raise SystemExit(f"summaries hold {got} rounds, expected {n}")
+                finally:
+                    raw.close()
+                    db.dispose()
+                    path.unlink()
+    plain, full = statistics.median(results["plain"]), statistics.median(results["crashdb"])
+    ratio = full / plain
+    print(f"SQLite load of {n:,} rounds in one transaction (same tuples, tables and indexes)")
+    print(
+        f"  plain executemany               {plain:>10,.0f} rows/s  runs: {fmt(results['plain'])}"
+    )
+    print(
+        f"  crashdb (fold before COMMIT)    {full:>10,.0f} rows/s  runs: {fmt(results['crashdb'])}"
+    )
+    print(f"  crashdb / plain                 {ratio:>10.2f}x  (target >= 0.6x) {ok(ratio >= 0.6)}")
+    return ratio
+
+
+def summaries_cost(args: argparse.Namespace) -> int:
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+    server = os.environ.get("CRASHDB_BENCH_POSTGRES_URL", DEFAULT_SERVER)
+    name = f"crashdb_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(libpq(server), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    db = Database(make_url(server).set(database=name))
+    try:
+        copy_ratio = copy_trigger_cost(db, summary_rows(args.copy_rows), args.repeat)
+    finally:
+        db.dispose()
+        with psycopg.connect(libpq(server), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    sqlite_ratio = sqlite_load(args.sqlite_rows, max(args.repeat - 1, 1))
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    return 0 if copy_ratio >= 0.85 and sqlite_ratio >= 0.6 else 1
 
 
 def fmt(values: list[float]) -> str:

@@ -138,8 +138,10 @@ def ensure_bot_session(db: Database, spec: SessionSpec) -> None:
 def insert_rounds(db: Database, spec: SessionSpec, rows: list[dict[str, Any]]) -> None:
     ensure_bot_session(db, spec)
     with db.write_connection() as conn:
-        for k in range(0, len(rows), 5000):
-            conn.execute(insert(CrashGameRound), rows[k : k + 5000])
+        # Multi-row INSERTs of 500 rounds (not one statement per round): the summaries'
+        # triggers run once per statement, as for crashdb's own writes.
+        batched = conn.execution_options(insertmanyvalues_page_size=500)
+        batched.execute(insert(CrashGameRound).returning(CrashGameRound.id), rows)
 
 
 def add_session(
@@ -238,27 +240,3 @@ def race(writes: Sequence[Callable[[], None]], read: Callable[[], None], readers
     for t in reading:
         t.join(timeout=120)
     assert not errors, errors
-
-
-def insert_new_rounds(
-    db: Database, rows: list[dict[str, Any]], *, fold_min_rows: int | None = None
-) -> None:
-    """One INSERT of ``rows`` that skips rounds already stored (the natural key), as the
-    logging API does. ``fold_min_rows`` sets ``crashdb.rollup_fold_min_rows`` for this
-    transaction (PostgreSQL): 0 makes its triggers fold even a small statement."""
-    from sqlalchemy import text
-
-    from crashdb.db.reference import insert_ignoring_conflicts
-
-    stmt = insert_ignoring_conflicts(
-        db.backend,
-        CrashGameRound.__table__,  # type: ignore[arg-type]
-        "bot_id",
-        "session_id",
-        "round_number",
-        "bet_slot",
-    )
-    with db.write_connection() as conn:
-        if fold_min_rows is not None and db.backend == "postgresql":
-            conn.execute(text(f"SET LOCAL crashdb.rollup_fold_min_rows = {fold_min_rows}"))
-        conn.execute(stmt, rows)

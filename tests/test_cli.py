@@ -48,4 +48,4 @@ def test_schema_prints_the_generated_ddl() -> None:
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0
     assert result.output == render_schema_sql()
-    assert "CREATE MATERIALIZED VIEW mv_bot_daily_stats" in result.output
+    assert "CREATE VIEW mv_bot_daily_stats" in result.output

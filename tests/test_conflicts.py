@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from crashdb import (
     ConflictingRecord,
@@ -23,6 +24,7 @@ from crashdb import (
     log_round_outcome,
     log_round_signal,
 )
+from crashdb.db.models import CrashGameRound
 from crashdb.ingest.files import import_rounds
 from crashdb.writer.spool import DEAD_LETTER_DIR
 
@@ -48,14 +50,12 @@ def kw(n: int, **over: Any) -> dict[str, Any]:
 
 
 def rounds(db: Database) -> list[tuple[Any, ...]]:
+    c = CrashGameRound.__table__.c
+    q = select(c.round_number, c.bet_slot, c.stake_value, c.round_outcome).order_by(
+        c.round_number, c.bet_slot
+    )
     with db.engine.connect() as conn:
-        return [
-            tuple(r)
-            for r in conn.exec_driver_sql(
-                "SELECT round_number, bet_slot, stake_value, round_outcome FROM crash_game_rounds "
-                "ORDER BY round_number, bet_slot"
-            )
-        ]
+        return [tuple(r) for r in conn.execute(q)]
 
 
 def test_identical_relog_returns_the_same_id(db: Database) -> None:

@@ -291,13 +291,11 @@ def test_updated_at_moves_on_raw_updates(db: Database) -> None:
         assert before is not None
 
 
-def test_daily_stats_view_and_refresh(db: Database) -> None:
+def test_daily_stats_view_is_always_current(db: Database) -> None:
     _bot_and_session(db)
     with db.session_scope() as s:
         s.add_all([_round(1), _round(2)])
     with db.engine.begin() as conn:
-        if db.backend == "postgresql":
-            conn.execute(text("SELECT refresh_bot_daily_stats()"))
         row = conn.execute(text("SELECT rounds, wins FROM mv_bot_daily_stats")).one()
     assert (row.rounds, row.wins) == (2, 2)
 

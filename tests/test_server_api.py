@@ -371,6 +371,17 @@ def test_read_api_returns_the_library_json(served: Served, tokens: dict[str, str
 
 
 def test_fleet_overview(served: Served, tokens: dict[str, str]) -> None:
+    # a session of bot_a's own, its latest whatever other tests of this module wrote before
+    _post(
+        served.client(tokens["bot"]),
+        [
+            wire(
+                "round",
+                round_fields("bot_a", n, session="overview", running_balance_before=str(100 + n)),
+            )
+            for n in range(1, 30)
+        ],
+    )
     bot = served.client(tokens["other"])
     assert (
         bot.post(
@@ -384,7 +395,7 @@ def test_fleet_overview(served: Served, tokens: dict[str, str]) -> None:
     assert mine["state"] == "live" and mine["status"] == "scanning"
     assert mine["last_heartbeat_at"] is not None and mine["ocr_health"] == 0.97
     read = bots["bot_a"]
-    assert read["session_id"] == "read" and read["session_rounds"] == 29
+    assert read["session_id"] == "overview" and read["session_rounds"] == 29
     low, high = read["session_profit_ci95"]
     assert low < float(read["session_profit"]) < high
     equity = served.client(tokens["viewer"]).get("/api/v1/equity?points=10").json()

@@ -26,7 +26,7 @@ import pytest
 import sqlalchemy.exc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import column, text
 
 from crashdb import (
     Database,
@@ -35,6 +35,7 @@ from crashdb import (
     RoundWriter,
     SchemaNotInitialized,
 )
+from crashdb.db.types import MONEY
 from crashdb.ingest import RoundRecord, record_from_json
 from crashdb.writer import close_default_writer, get_default_writer, is_unavailable_error
 from crashdb.writer.spool import DEAD_LETTER_DIR, LOCK_NAME
@@ -452,7 +453,9 @@ def test_db_close_flushes(db: Database, tmp_path: Path) -> None:
         for kw in kws:
             w.log_crash_round(**kw)
     with db.engine.connect() as conn:
-        total = conn.execute(text("SELECT sum(profit_loss) FROM crash_game_rounds")).scalar_one()
+        total = conn.execute(
+            text("SELECT sum(profit_loss) AS t FROM crash_game_rounds").columns(column("t", MONEY))
+        ).scalar_one()
     assert count(db, "crash_game_rounds") == 40
     assert Decimal(str(total)).quantize(Decimal("0.01")) == expected_profit(kws)
 
@@ -490,7 +493,9 @@ def test_db_outage_spools_then_replays_in_order(
     assert count(db, "crash_game_rounds") == 20
     with db.engine.connect() as conn:
         stake = conn.execute(
-            text("SELECT stake_value FROM crash_game_rounds WHERE round_number = 2")
+            text("SELECT stake_value FROM crash_game_rounds WHERE round_number = 2").columns(
+                column("stake_value", MONEY)
+            )
         ).scalar_one()
         total = conn.execute(text("SELECT total_rounds FROM session_logs")).scalar_one()
     assert Decimal(str(stake)) == Decimal("10.00")  # the first-logged version is stored
@@ -634,7 +639,8 @@ def test_db_refused_batch_goes_to_dead_letter(db: Database, tmp_path: Path) -> N
     # a rule the records layer does not know about, so the database refuses the row
     refuse = (
         "CREATE TRIGGER test_refuse BEFORE INSERT ON crash_game_rounds "
-        "WHEN NEW.stake_value = 13 BEGIN SELECT RAISE(ABORT, 'stake 13 refused'); END"
+        # SQLite stores money as integers of 0.0001 (crashdb.db.types): 13.0000 is 130000
+        "WHEN NEW.stake_value = 130000 BEGIN SELECT RAISE(ABORT, 'stake 13 refused'); END"
         if db.backend == "sqlite"
         else "ALTER TABLE crash_game_rounds ADD CONSTRAINT test_refuse CHECK (stake_value <> 13)"
     )
@@ -736,7 +742,14 @@ def test_guide_style_code_through_the_default_writer(
     assert count(db, "analytics_round_outcomes") == 199
     with db.engine.connect() as conn:
         row = conn.execute(
-            text("SELECT status, final_balance, total_rounds, total_profit FROM session_logs")
+            text(
+                "SELECT status, final_balance, total_rounds, total_profit FROM session_logs"
+            ).columns(
+                column("status"),
+                column("final_balance", MONEY),
+                column("total_rounds"),
+                column("total_profit", MONEY),
+            )
         ).one()
     assert row[0] == "completed"
     assert Decimal(str(row[1])) == current_balance

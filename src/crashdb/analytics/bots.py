@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
-from crashdb.analytics.common import (
-    DateLike,
-    R,
-    as_utc,
-    float_or_none,
-    iso,
-    money,
-    resolve_db,
-    time_filters,
-    tune,
-)
-from crashdb.analytics.performance import performance_metrics
+from crashdb.analytics.common import DateLike, R, as_utc, iso, money, resolve_db, tune
+from crashdb.analytics.performance import metrics_from
+from crashdb.analytics.runs import Selection, T, run_states
 from crashdb.db.engine import Database
 from crashdb.db.models import BotVMRegistration, SessionLog
 
@@ -37,33 +27,28 @@ def get_bot_statistics(
 ) -> dict[str, Any]:
     """Performance of one bot over all its sessions (optionally within a time window)."""
     database = resolve_db(db)
-    where = [R.bot_id == bot_id, *time_filters(start_date, end_date)]
+    start, stop = as_utc(start_date), as_utc(end_date, end=True)
+    selection = Selection([T.bot_id == bot_id], [R.bot_id == bot_id], start, stop)
     with database.engine.connect() as conn:
         tune(conn)
         registered = conn.execute(select(B.initial_balance).where(B.bot_id == bot_id)).first()
-        first = conn.execute(
-            select(R.running_balance_before)
-            .where(*where)
-            .order_by(R.round_start_timestamp, R.round_number, R.bet_slot)
-            .limit(1)
-        ).first()
-        capital = float_or_none(first[0] if first is not None else None)
-        if capital is None and registered is not None:
-            capital = float_or_none(registered[0])
+        summaries, runs = run_states(conn, selection)
+        # The bankroll: the balance before the bot's first round, else its registration.
+        first = min(summaries, key=lambda s: s["first_ts"], default=None)
+        balance = first["first_balance"] if first is not None else None
+        if balance is None and registered is not None:
+            balance = registered[0]
+        capital = float(balance) if balance is not None else None
         sessions = conn.execute(
             select(func.count()).select_from(SessionLog).where(S.bot_id == bot_id)
         ).scalar_one()
-        metrics = performance_metrics(conn, where, capital=capital)
+        metrics = metrics_from(conn, summaries, runs, capital=capital)
     return {
         "bot_id": bot_id,
         "found": registered is not None or metrics["total_rounds"] > 0,
-        "start_date": iso(_bound(start_date)),
-        "end_date": iso(_bound(end_date, end=True)),
+        "start_date": iso(start),
+        "end_date": iso(stop),
         "sessions": int(sessions),
-        "starting_capital": money(capital) if capital is not None else None,
+        "starting_capital": money(balance),
         **metrics,
     }
-
-
-def _bound(value: DateLike, end: bool = False) -> datetime | None:
-    return as_utc(value, end=end)

@@ -19,12 +19,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, literal_column, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Connection
 
 from crashdb.config import GAMES
 from crashdb.db.engine import Database, get_database
 from crashdb.db.models import CrashGameRound, GamePlatformConfig
+from crashdb.db.types import real
 
 __all__: list[str] = []
 
@@ -54,7 +55,7 @@ def tune(conn: Connection) -> None:
 
 
 def money(value: Any) -> str | None:
-    """Exact decimal string with 4 places (SQLite sums are doubles: quantized here)."""
+    """Exact decimal string with 4 places."""
     if value is None:
         return None
     if not isinstance(value, Decimal):
@@ -142,15 +143,12 @@ def published_rtp(
     return float(info.rtp) if info is not None else None
 
 
-def num(value: float) -> ColumnElement[Any]:
-    """A constant as an inline SQL numeric literal (only for crashdb's own constants).
-
-    PostgreSQL compares it with NUMERIC columns without casting every row to double, and
-    SQLite compares it as a number (a bound Decimal would arrive as text there).
-    """
-    return literal_column(repr(float(value)))
+def num(value: float) -> Any:
+    """A constant to compare a NUMERIC column with: a Decimal, which the column's type binds
+    exactly (NUMERIC on PostgreSQL, the scaled integer on SQLite)."""
+    return Decimal(repr(float(value)))
 
 
 def f8(col: ColumnElement[Any]) -> ColumnElement[float]:
-    """A column as a double for statistics (exact sums stay NUMERIC)."""
-    return col.cast(Float(53))
+    """A NUMERIC column as a double for statistics (exact sums stay NUMERIC)."""
+    return real(col)

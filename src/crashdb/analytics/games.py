@@ -5,19 +5,19 @@ A *game round* is counted once however many bots reported it: rounds that carry 
 are taken as they are (each bot's own observation). Bots that disagree on the crash point of
 the same game round are counted as ``conflicting_reports`` (an OCR misread, usually).
 
-get_game_statistics reads the deduplicated rounds that triggers keep; the other readers
-deduplicate the reports they select (both in :mod:`crashdb.analytics.game_rounds`).
+Both read the game-round summaries the database keeps (:mod:`crashdb.analytics.game_rounds`);
+the bots' results in a game come from the run summaries (:mod:`crashdb.analytics.runs`).
 """
 
 from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
-    ColumnElement,
-    CompoundSelect,
     Select,
     case,
     func,
@@ -33,6 +33,7 @@ from crashdb.analytics.common import (
     ci,
     fnum,
     iso,
+    money,
     mult,
     num,
     published_rtp,
@@ -40,7 +41,9 @@ from crashdb.analytics.common import (
     time_filters,
     tune,
 )
-from crashdb.analytics.game_rounds import fold_if_due, game_rounds, round_parts, shared_rounds
+from crashdb.analytics.game_rounds import G, own_rounds, stored_rounds
+from crashdb.analytics.performance import add_up
+from crashdb.analytics.runs import Selection, T, run_states
 from crashdb.db.engine import Database
 
 __all__ = ["get_game_statistics", "get_multiplier_distribution"]
@@ -56,7 +59,7 @@ def median_threshold(rtp: float) -> float:
 
 def _survival_counts(
     conn: Connection,
-    shared: Select[Any] | CompoundSelect[Any],
+    shared: Select[Any],
     own: Select[Any],
     edges: list[float],
     threshold: float,
@@ -69,7 +72,7 @@ def _survival_counts(
     the highest edge it reaches (one CASE per row); the grouped counts per (bucket, previous,
     current) are accumulated into survival counts here. The ``lag`` runs on each kind separately,
     partitioned by what its index already sorts it by (a platform's shared rounds by platform
-    and time in idx_game_round_rollups_stream; a session's own rounds by session in
+    and time in idx_game_round_summaries_stream; a session's own rounds by session in
     idx_crash_rounds_game_own), so PostgreSQL sorts little or nothing instead of every round by
     the stream's name. A stream is a platform, or a bot's session.
     """
@@ -172,17 +175,28 @@ def get_game_statistics(
     if platform_code is not None:
         where.append(R.platform_code == platform_code)
     edges = sorted(set(stats.DEFAULT_GOF_EDGES) | set(RTP_TARGETS))
-    fold_if_due(database)
+    start, stop = _as_bound(start_date), _as_bound(end_date, True)
+    of_game = [T.game_name == game_name]
+    rounds_of_game = [R.game_name == game_name]
+    if platform_code is not None:
+        of_game.append(T.platform_code == platform_code)
+        rounds_of_game.append(R.platform_code == platform_code)
     with database.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":  # one snapshot for the list and the rows
+        if conn.dialect.name == "postgresql":  # one snapshot for all reads
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         tune(conn)
         rtp = published_rtp(conn, game_name, platform_code)
         threshold = median_threshold(rtp if rtp is not None else 0.97)
-        shared = shared_rounds(
-            conn, game_name, platform_code, _as_bound(start_date), _as_bound(end_date, True)
+        shared = stored_rounds(game_name, platform_code, start, stop)
+        c = _survival_counts(conn, shared, own_rounds(where), edges, threshold)
+        summaries, _runs = run_states(
+            conn, Selection(of_game, rounds_of_game, start, stop), paths=False
         )
-        c = _survival_counts(conn, shared, round_parts(where, lean=True)[1], edges, threshold)
+    bots: dict[str, int] = {}
+    for summary in summaries:
+        bots[summary["bot_id"]] = bots.get(summary["bot_id"], 0) + int(summary["rounds"])
+    played = add_up(summaries)
+    decided = played["wins"] + played["losses"]
     n = int(c["n"])
     at_least = {e: int(c[f"e{k}"]) for k, e in enumerate(edges)}
     gof_edges = list(stats.DEFAULT_GOF_EDGES)
@@ -200,9 +214,9 @@ def get_game_statistics(
     result: dict[str, Any] = {
         "game_name": game_name,
         "platform_code": platform_code,
-        "found": n > 0,
-        "start_date": iso(_as_bound(start_date)),
-        "end_date": iso(_as_bound(end_date, True)),
+        "found": n > 0 or bool(bots),
+        "start_date": iso(start),
+        "end_date": iso(stop),
         "published_rtp": rtp,
         "total_rounds": n,
         "total_reports": int(c["reports"]),
@@ -211,6 +225,15 @@ def get_game_statistics(
         "first_round_at": iso(c["first_ts"]),
         "last_round_at": iso(c["last_ts"]),
         "max_multiplier": mult(c["max_m"]),
+        # The bots that played the game (the seed's keys): their rounds are bets, not game
+        # rounds, so one game round played by three bots counts three times here.
+        "total_bots": len(bots),
+        "bots": dict(sorted(bots.items())),
+        "bot_rounds": played["rounds"],
+        "wins": played["wins"],
+        "losses": played["losses"],
+        "win_rate_percent": played["wins"] / decided * 100 if decided else None,
+        "total_profit": money(played["total_profit"]),
         **rtp_block,
         "house_edge_percent": (1 - rtp) * 100 if rtp is not None else None,
         "goodness_of_fit": gof,
@@ -266,36 +289,6 @@ def _game_verdict(r: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _recent_window(
-    conn: Connection, where: list[ColumnElement[bool]], limit: int
-) -> list[ColumnElement[bool]]:
-    """A time cut-off that holds at least ``limit`` distinct game rounds (bounded work).
-
-    Start with the newest ``limit`` reports; when several bots reported the same rounds, widen
-    by the observed duplication factor until ``limit`` distinct rounds fit (or all do).
-    """
-    raw = limit
-    for _ in range(4):
-        cut = conn.execute(
-            select(R.round_start_timestamp)
-            .where(*where)
-            .order_by(R.round_start_timestamp.desc())
-            .offset(raw - 1)
-            .limit(1)
-        ).scalar()
-        if cut is None:
-            return []
-        bound = [R.round_start_timestamp >= cut]
-        g = game_rounds(where + bound)
-        distinct, reports = conn.execute(
-            select(func.count(), func.coalesce(func.sum(g.c.reports), 0))
-        ).one()
-        if distinct >= limit:
-            return bound
-        raw = int(raw * max(2.0, 1.2 * int(reports) / max(int(distinct), 1)))
-    return []
-
-
 def get_multiplier_distribution(
     game_name: str,
     limit: int = 10000,
@@ -314,22 +307,50 @@ def get_multiplier_distribution(
     with database.engine.connect() as conn:
         tune(conn)
         rtp = published_rtp(conn, game_name, platform_code)
-        window = _recent_window(conn, where, limit)
-        g = game_rounds(where + window)
-        recent = select(g).order_by(g.c.ts.desc()).limit(limit).subquery("recent")
-        cols = [
-            func.count().label("n"),
-            func.min(recent.c.m).label("min_m"),
-            func.max(recent.c.m).label("max_m"),
-            func.min(recent.c.ts).label("first_ts"),
-            func.max(recent.c.ts).label("last_ts"),
-        ]
-        cols += [
-            func.count().filter(recent.c.m >= num(e)).label(f"e{k}") for k, e in enumerate(edges)
-        ]
-        c = conn.execute(select(*cols)).mappings().one()
-    n = int(c["n"])
-    at_least = [int(c[f"e{k}"]) for k in range(len(edges))]
+        shared = (
+            stored_rounds(game_name, platform_code)
+            .order_by(G.round_start_timestamp.desc())
+            .limit(limit)
+            .subquery("shared")
+        )
+        # Rounds nobody can match across bots: found through their partial index (OFFSET 0
+        # keeps PostgreSQL from walking the game's time index instead), then the newest.
+        own_all = own_rounds(where).offset(0).subquery("own_all")
+        own = (
+            select(own_all.c.m, own_all.c.ts)
+            .order_by(own_all.c.ts.desc())
+            .limit(limit)
+            .subquery("own")
+        )
+        both = union_all(select(shared.c.m, shared.c.ts), select(own.c.m, own.c.ts)).subquery()
+        recent = conn.execute(
+            select(both.c.m, both.c.ts).order_by(both.c.ts.desc()).limit(limit)
+        ).all()
+        first_ts = min((r.ts for r in recent), default=None)
+        cashouts = 0
+        if first_ts is not None:
+            cashouts = conn.execute(
+                select(func.count()).where(
+                    *where,
+                    R.round_start_timestamp >= first_ts,
+                    R.cashout_multiplier.is_not(None),
+                )
+            ).scalar_one()
+    values = sorted(r.m for r in recent)
+    n = len(values)
+    at_least = [sum(1 for v in values if v >= Decimal(repr(e))) for e in edges]
+    c = {
+        "min_m": values[0] if values else None,
+        "max_m": values[-1] if values else None,
+        "first_ts": first_ts,
+        "last_ts": max((r.ts for r in recent), default=None),
+    }
+    floats = np.array([float(v) for v in values])
+    pct = (
+        {q: float(np.percentile(floats, q)) for q in (10, 50, 90)}
+        if n
+        else dict.fromkeys((10, 50, 90))
+    )
     lows = [1.0, *edges]
     surv = [n, *at_least]
     bins = []
@@ -372,7 +393,14 @@ def get_multiplier_distribution(
         "found": n > 0,
         "limit": limit,
         "rounds_analyzed": n,
+        "total_records": n,
         "published_rtp": rtp,
+        "avg_multiplier": float(sum(values) / n) if n else None,
+        "percentile_10": pct[10],
+        "percentile_50": pct[50],
+        "percentile_90": pct[90],
+        "crashes": n,
+        "cashouts": int(cashouts),
         "min_multiplier": mult(c["min_m"]),
         "max_multiplier": mult(c["max_m"]),
         "first_round_at": iso(c["first_ts"]),

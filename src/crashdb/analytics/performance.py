@@ -1,15 +1,11 @@
-"""Betting performance (bot, session, strategy) in one window-function query.
+"""Betting performance (bot, session, strategy) from run summaries.
 
 A *run* is one bot's session: its rounds in ``(round_number, bet_slot)`` order, one bankroll.
 Drawdown and streaks are properties of a run (balances restart with each session), so for a
 bot, a shared session or a strategy we report the worst drawdown and the longest streaks over
 its runs, and say which run it was. Everything else (counts, exact money totals, the sums
-behind the confidence intervals) is pooled over all selected rounds.
-
-The query has three window levels over ``PARTITION BY bot_id, session_id ORDER BY round_number,
-bet_slot`` (the sort is served by an index), then one pass of ``OVER ()`` aggregates and a
-top-1 sort for the worst drawdown: a few passes over the selected rows, nothing loaded into
-Python.
+behind the confidence intervals) is added up over the summaries
+(:func:`crashdb.analytics.runs.run_states`); nothing here reads a round.
 """
 
 from __future__ import annotations
@@ -19,17 +15,30 @@ from decimal import Decimal
 from typing import Any
 
 from scipy.stats import norm
-from sqlalchemy import ColumnElement, Float, case, func, literal_column, select, true
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Connection
 
 from crashdb.analytics import stats
-from crashdb.analytics.common import ALPHA, R, ci, fnum, iso, money
+from crashdb.analytics.common import ALPHA, ci, fnum, iso, money, mult
+from crashdb.analytics.runs import Selection, fold_rounds, run_states, runs_of
 from crashdb.config import GAMES
 from crashdb.db.models import GamePlatformConfig
 
 __all__: list[str] = []
 
 Z95 = 1.959963984540054
+_FLOAT_SUMS = (
+    "sum_profit",
+    "sum_profit_sq",
+    "sum_stake",
+    "sum_stake_sq",
+    "sum_profit_stake",
+    "sum_gain",
+    "sum_gain_sq",
+    "sum_return",
+    "sum_return_sq",
+)
+_COUNTS = ("rounds", "wins", "losses", "skips", "errors", "bets", "crash_count")
 
 
 def published_rtps(conn: Connection) -> dict[str, float]:
@@ -44,166 +53,86 @@ def published_rtps(conn: Connection) -> dict[str, float]:
     return out
 
 
-def _float(col: ColumnElement[Any]) -> ColumnElement[float]:
-    return col.cast(Float(53))
+def add_up(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The totals of run summaries: counts, exact money, float sums, extremes, time span."""
+    out: dict[str, Any] = {k: 0 for k in _COUNTS} | {k: 0.0 for k in _FLOAT_SUMS}
+    out |= {"total_staked": Decimal(0), "total_profit": Decimal(0), "crash_sum": Decimal(0)}
+    extremes: dict[str, Any] = {
+        "crash_min": None,
+        "crash_max": None,
+        "largest_win": None,
+        "largest_loss": None,
+        "first_ts": None,
+        "last_end_ts": None,
+    }
+    lowest = {"crash_min", "largest_loss", "first_ts"}
+    for s in summaries:
+        for k in _COUNTS:
+            out[k] += int(s[k] or 0)
+        for k in _FLOAT_SUMS:
+            out[k] += float(s[k] or 0.0)
+        for k in ("total_staked", "total_profit", "crash_sum"):
+            if s[k] is not None:
+                out[k] += s[k]
+        for k in extremes:
+            v = s[k]
+            if v is None:
+                continue
+            cur = extremes[k]
+            if cur is None or (v < cur if k in lowest else v > cur):
+                extremes[k] = v
+    return out | extremes
+
+
+def worst_run(runs: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The run with the largest drawdown (the earliest one on ties), if any fell at all."""
+    fallen = [r for r in runs if r["max_drawdown"] is not None and r["max_drawdown"] > 0]
+    if not fallen:
+        return None
+    return min(fallen, key=lambda r: (-r["max_drawdown"], r["drawdown_end_ts"]))
+
+
+def metrics_for(conn: Connection, selection: Selection, *, capital: float | None) -> dict[str, Any]:
+    """The performance metrics of a selection of runs (see :func:`_metrics`)."""
+    summaries, runs = run_states(conn, selection)
+    return metrics_from(conn, summaries, runs, capital=capital)
+
+
+def metrics_from(
+    conn: Connection,
+    summaries: Sequence[dict[str, Any]],
+    runs: Sequence[dict[str, Any]],
+    *,
+    capital: float | None,
+) -> dict[str, Any]:
+    rtps = published_rtps(conn)
+    total = add_up(summaries)
+    expected = 0.0
+    unknown = 0
+    for s in summaries:
+        edge = rtps.get(s["game_name"])
+        if edge is None:
+            unknown += int(s["bets"] or 0)
+        else:
+            expected += float(s["sum_stake"] or 0.0) * (edge - 1)
+    total["expected_profit"] = expected
+    total["unknown_rtp"] = unknown
+    worst = worst_run(runs)
+    pcts = [r["max_drawdown_pct"] for r in runs if r["max_drawdown_pct"] is not None]
+    total["max_fall_pct"] = max(pcts) if pcts else None
+    total["longest_win"] = max((int(r["longest_win"] or 0) for r in runs), default=0)
+    total["longest_loss"] = max((int(r["longest_loss"] or 0) for r in runs), default=0)
+    total["worst"] = worst
+    return _metrics(total if summaries else None, capital)
 
 
 def performance_metrics(
     conn: Connection, where: Sequence[ColumnElement[bool]], *, capital: float | None
 ) -> dict[str, Any]:
-    """Win rate, profit, ROI vs the house edge, expectancy, profit factor, Sharpe, drawdown,
-    streaks and risk of ruin for the rounds matching ``where``; ``capital`` is the bankroll
-    used for the risk of ruin."""
-    rtps = published_rtps(conn)
-    zero: ColumnElement[Any] = literal_column("0")
-    part = [R.bot_id, R.session_id]
-    order = [R.round_number, R.bet_slot]
-    frame = (None, 0)
-    won = case((R.round_outcome == "WIN", 1), else_=0)
-    lost = case((R.round_outcome == "LOSS", 1), else_=0)
-    edge = case(*((R.game_name == g, rtp - 1) for g, rtp in rtps.items()), else_=None)
-    l1 = (
-        select(
-            R.bot_id,
-            R.session_id,
-            R.round_number,
-            R.bet_slot,
-            R.round_start_timestamp.label("ts"),
-            R.round_end_timestamp.label("te"),
-            R.round_outcome.label("outcome"),
-            R.profit_loss.label("profit"),
-            R.stake_value.label("stake"),
-            _float(R.profit_loss).label("pf"),
-            _float(R.stake_value).label("sf"),
-            edge.label("edge"),
-            func.sum(R.profit_loss)
-            .over(partition_by=part, order_by=order, rows=frame)
-            .label("cum"),
-            func.sum(won).over(partition_by=part, order_by=order, rows=frame).label("cw"),
-            func.sum(lost).over(partition_by=part, order_by=order, rows=frame).label("cl"),
-            func.first_value(R.running_balance_before)
-            .over(partition_by=part, order_by=order, rows=frame)
-            .label("first_balance"),
-        )
-        .where(*where)
-        .subquery("l1")
-    )
-    p1 = [l1.c.bot_id, l1.c.session_id]
-    o1 = [l1.c.round_number, l1.c.bet_slot]
-    l2 = select(
-        l1,
-        func.max(l1.c.cum).over(partition_by=p1, order_by=o1, rows=frame).label("peak"),
-        func.max(case((l1.c.outcome == "LOSS", l1.c.cw), else_=None))
-        .over(partition_by=p1, order_by=o1, rows=frame)
-        .label("cw_at_loss"),
-        func.max(case((l1.c.outcome == "WIN", l1.c.cl), else_=None))
-        .over(partition_by=p1, order_by=o1, rows=frame)
-        .label("cl_at_win"),
-    ).subquery("l2")
-    peak = case((l2.c.peak > zero, l2.c.peak), else_=zero)
-    l3 = select(
-        l2,
-        peak.label("peak_value"),
-        (peak - l2.c.cum).label("fall"),
-        (_float(peak - l2.c.cum) / func.nullif(_float(l2.c.first_balance) + _float(peak), 0)).label(
-            "fall_pct"
-        ),
-        case(
-            (l2.c.outcome == "WIN", l2.c.cw - func.coalesce(l2.c.cw_at_loss, zero)), else_=zero
-        ).label("win_run"),
-        case(
-            (l2.c.outcome == "LOSS", l2.c.cl - func.coalesce(l2.c.cl_at_win, zero)), else_=zero
-        ).label("loss_run"),
-    ).cte("l3")
-    c = l3.c
-    bet = (c.stake > zero) & (c.outcome != "SKIP")
-    pf = case((bet, c.pf), else_=None)
-    sf = case((bet, c.sf), else_=None)
-    gain = case((bet & (c.pf > 0), c.pf), else_=None)
-    ret = case((bet, c.pf / c.sf), else_=None)
-    total = func.count()
-
-    def agg(expr: Any) -> Any:
-        return expr
-
-    totals = (
-        select(
-            total.label("rows"),
-            agg(func.sum(case((c.outcome == "WIN", 1), else_=0))).label("wins"),
-            agg(func.sum(case((c.outcome == "LOSS", 1), else_=0))).label("losses"),
-            agg(func.sum(case((c.outcome == "SKIP", 1), else_=0))).label("skips"),
-            agg(func.sum(case((c.outcome == "ERROR", 1), else_=0))).label("errors"),
-            agg(func.count(pf)).label("bets"),
-            agg(func.sum(c.profit)).label("total_profit"),
-            agg(func.sum(case((bet, c.stake), else_=None))).label("total_staked"),
-            agg(func.sum(pf)).label("sp"),
-            agg(func.sum(pf * pf)).label("spp"),
-            agg(func.sum(sf)).label("ss"),
-            agg(func.sum(sf * sf)).label("sss"),
-            agg(func.sum(pf * sf)).label("sps"),
-            agg(func.sum(gain)).label("sg"),
-            agg(func.sum(gain * gain)).label("sgg"),
-            agg(func.sum(ret)).label("sr"),
-            agg(func.sum(ret * ret)).label("srr"),
-            agg(func.sum(sf * c.edge)).label("expected_profit"),
-            (agg(func.count(sf)) - agg(func.count(sf * c.edge))).label("unknown_rtp"),
-            agg(func.min(c.ts)).label("first_ts"),
-            agg(func.max(func.coalesce(c.te, c.ts))).label("last_ts"),
-            agg(func.max(c.fall_pct)).label("max_fall_pct"),
-            agg(func.max(c.win_run)).label("longest_win"),
-            agg(func.max(c.loss_run)).label("longest_loss"),
-        )
-    ).subquery("totals")
-    worst = (
-        select(c.fall, c.peak_value, c.bot_id, c.session_id, c.round_number, c.bet_slot, c.ts)
-        .order_by(c.fall.desc(), c.ts)
-        .limit(1)
-        .subquery("worst")
-    )
-    final = select(totals, worst).select_from(totals.outerjoin(worst, true()))
-    row = conn.execute(final).mappings().first()
-    data = dict(row) if row is not None else None
-    if data is not None:
-        data.update(_drawdown_start(conn, where, data))
-    return _metrics(data, capital)
-
-
-def _drawdown_start(
-    conn: Connection, where: Sequence[ColumnElement[bool]], worst: dict[str, Any]
-) -> dict[str, Any]:
-    """The last round at the peak before the worst trough, found in that one run only."""
-    none = {"peak_round": None, "peak_ts": None}
-    if worst["fall"] is None or float(worst["fall"]) <= 0 or float(worst["peak_value"]) <= 0:
-        return none
-    order = [R.round_number, R.bet_slot]
-    run = (
-        select(
-            R.round_number,
-            R.bet_slot,
-            R.round_start_timestamp.label("ts"),
-            func.sum(R.profit_loss).over(order_by=order, rows=(None, 0)).label("cum"),
-        )
-        .where(*where, R.bot_id == worst["bot_id"], R.session_id == worst["session_id"])
-        .subquery("run")
-    )
-    peak = float(worst["peak_value"])
-    found = conn.execute(
-        select(run.c.round_number, run.c.ts)
-        .where(
-            (run.c.round_number < worst["round_number"])
-            | (
-                (run.c.round_number == worst["round_number"])
-                & (run.c.bet_slot <= worst["bet_slot"])
-            ),
-            _float(run.c.cum) > peak - 5e-5,
-            _float(run.c.cum) < peak + 5e-5,
-        )
-        .order_by(run.c.round_number.desc(), run.c.bet_slot.desc())
-        .limit(1)
-    ).first()
-    if found is None:
-        return none
-    return {"peak_round": found.round_number, "peak_ts": found.ts}
+    """The metrics of the rounds matching ``where`` (any filter on crash_game_rounds): their
+    runs are folded from the rounds (``run_fold.sql``), no summary is read."""
+    summaries = fold_rounds(conn, where)
+    return metrics_from(conn, summaries, runs_of(conn, summaries, where), capital=capital)
 
 
 def _metrics(row: dict[str, Any] | None, capital: float | None) -> dict[str, Any]:
@@ -214,14 +143,16 @@ def _metrics(row: dict[str, Any] | None, capital: float | None) -> dict[str, Any
     wins, losses = int(f("wins")), int(f("losses"))
     decided = wins + losses
     win_low, win_high = stats.wilson_interval(wins, decided)
-    sp, spp, ss, sss, sps = f("sp"), f("spp"), f("ss"), f("sss"), f("sps")
-    sg, sgg = f("sg"), f("sgg")
+    sp, spp, ss = f("sum_profit"), f("sum_profit_sq"), f("sum_stake")
+    sss, sps = f("sum_stake_sq"), f("sum_profit_stake")
+    sg, sgg = f("sum_gain"), f("sum_gain_sq")
+    sr, srr = f("sum_return"), f("sum_return_sq")
     sl, sll = sg - sp, spp - sgg  # gains and losses never overlap in one bet
     roi, roi_ci = stats.ratio_ci_from_sums(n_bets, sp, ss, spp, sss, sps)
     exp_mean, exp_sd, exp_ci = stats.mean_ci_from_sums(n_bets, sp, spp)
     pf, pf_ci = stats.ratio_ci_from_sums(n_bets, sg, sl, sgg, sll, 0.0)
-    sharpe, sharpe_ci = stats.sharpe_ratio_from_sums(n_bets, f("sr"), f("srr"))
-    mean_ret, _sd, mean_ret_ci = stats.mean_ci_from_sums(n_bets, f("sr"), f("srr"))
+    sharpe, sharpe_ci = stats.sharpe_ratio_from_sums(n_bets, sr, srr)
+    mean_ret, _sd, mean_ret_ci = stats.mean_ci_from_sums(n_bets, sr, srr)
     expected_roi = None
     if row is not None and ss > 0 and int(f("unknown_rtp")) == 0:
         expected_roi = f("expected_profit") / ss * 100
@@ -230,7 +161,8 @@ def _metrics(row: dict[str, Any] | None, capital: float | None) -> dict[str, Any
         se = (roi_ci[1] - roi_ci[0]) / (2 * Z95)
         if se > 0:
             roi_p = float(2 * norm.sf(abs(roi - expected_roi / 100) / se))
-    total_profit = Decimal(str(row["total_profit"])) if row and row["total_profit"] else Decimal(0)
+    total_profit: Decimal = row["total_profit"] if row is not None else Decimal(0)
+    total_staked: Decimal = row["total_staked"] if row is not None else Decimal(0)
     ruin = ruin_ci = None
     if exp_mean is not None and exp_sd is not None and exp_ci is not None and capital:
         bankroll = capital + float(total_profit)
@@ -239,10 +171,11 @@ def _metrics(row: dict[str, Any] | None, capital: float | None) -> dict[str, Any
             stats.risk_of_ruin(exp_ci[1], exp_sd, bankroll),
             stats.risk_of_ruin(exp_ci[0], exp_sd, bankroll),
         ]
-    fall = row["fall"] if row is not None else None
-    has_dd = fall is not None and float(fall) > 0
+    worst = row["worst"] if row is not None else None
+    n_rounds = int(f("rounds"))
+    crashes = int(f("crash_count"))
     out: dict[str, Any] = {
-        "total_rounds": int(f("rows")),
+        "total_rounds": n_rounds,
         "total_bets": n_bets,
         "wins": wins,
         "losses": losses,
@@ -250,8 +183,10 @@ def _metrics(row: dict[str, Any] | None, capital: float | None) -> dict[str, Any
         "errors": int(f("errors")),
         "win_rate_percent": wins / decided * 100 if decided else None,
         "win_rate_percent_ci95": [win_low * 100, win_high * 100] if decided else None,
-        "total_staked": money(row["total_staked"] if row and row["total_staked"] else 0),
+        "total_staked": money(total_staked),
+        "total_stakes": money(total_staked),
         "total_profit": money(total_profit),
+        "avg_profit_per_round": money(total_profit / n_rounds) if n_rounds else None,
         "roi_percent": fnum(roi * 100) if roi is not None else None,
         "roi_percent_ci95": ci(roi_ci, 100),
         "expected_roi_percent_at_published_rtp": fnum(expected_roi),
@@ -264,24 +199,31 @@ def _metrics(row: dict[str, Any] | None, capital: float | None) -> dict[str, Any
         "profit_factor_ci95": ci(pf_ci),
         "sharpe_per_round": fnum(sharpe),
         "sharpe_per_round_ci95": ci(sharpe_ci),
-        "max_drawdown": money(fall if has_dd else 0),
+        "max_drawdown": money(worst["max_drawdown"] if worst else 0),
         "max_drawdown_percent": (
             fnum(float(row["max_fall_pct"]) * 100)
             if row is not None and row["max_fall_pct"] is not None
             else None
         ),
-        "max_drawdown_bot_id": row["bot_id"] if has_dd and row else None,
-        "max_drawdown_session_id": row["session_id"] if has_dd and row else None,
-        "max_drawdown_start_round": row["peak_round"] if has_dd and row else None,
-        "max_drawdown_end_round": row["round_number"] if has_dd and row else None,
-        "max_drawdown_start_timestamp": iso(row["peak_ts"]) if has_dd and row else None,
-        "max_drawdown_end_timestamp": iso(row["ts"]) if has_dd and row else None,
+        "max_drawdown_bot_id": worst["bot_id"] if worst else None,
+        "max_drawdown_session_id": worst["session_id"] if worst else None,
+        "max_drawdown_start_round": worst["drawdown_start_round"] if worst else None,
+        "max_drawdown_end_round": worst["drawdown_end_round"] if worst else None,
+        "max_drawdown_start_timestamp": iso(worst["drawdown_start_ts"]) if worst else None,
+        "max_drawdown_end_timestamp": iso(worst["drawdown_end_ts"]) if worst else None,
         "longest_win_streak": int(f("longest_win")),
         "longest_loss_streak": int(f("longest_loss")),
         "risk_of_ruin": ruin,
         "risk_of_ruin_ci95": ruin_ci,
+        "largest_win": money(row["largest_win"]) if row is not None else None,
+        "largest_loss": money(row["largest_loss"]) if row is not None else None,
+        "avg_multiplier": (
+            float(row["crash_sum"] / crashes) if row is not None and crashes else None
+        ),
+        "min_multiplier": mult(row["crash_min"]) if row is not None else None,
+        "max_multiplier": mult(row["crash_max"]) if row is not None else None,
         "first_round_at": iso(row["first_ts"]) if row else None,
-        "last_round_at": iso(row["last_ts"]) if row else None,
+        "last_round_at": iso(row["last_end_ts"]) if row else None,
     }
     out["verdict"] = roi_verdict(out)
     return out

@@ -6,10 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from crashdb.analytics.common import R, iso, money, resolve_db, tune
-from crashdb.analytics.performance import performance_metrics
+from crashdb.analytics.performance import metrics_for
+from crashdb.analytics.runs import Selection, T
 from crashdb.db.engine import Database
 from crashdb.db.models import SessionLog
 
@@ -28,15 +29,13 @@ def get_session_summary(session_id: str, *, db: Database | None = None) -> dict[
             .mappings()
             .all()
         )
-        where = [R.session_id == session_id]
-        last_round = conn.execute(
-            select(func.max(func.coalesce(R.round_end_timestamp, R.round_start_timestamp))).where(
-                *where
-            )
-        ).scalar_one()
         initial = [row["initial_balance"] for row in logs if row["initial_balance"] is not None]
         capital = float(sum(initial)) if initial else None
-        metrics = performance_metrics(conn, where, capital=capital)
+        selection = Selection([T.session_id == session_id], [R.session_id == session_id])
+        metrics = metrics_for(conn, selection, capital=capital)
+    last_round = (
+        datetime.fromisoformat(metrics["last_round_at"]) if metrics["last_round_at"] else None
+    )
     bots = sorted({row["bot_id"] for row in logs})
     starts = [row["start_timestamp"] for row in logs if row["start_timestamp"] is not None]
     ends = [row["end_timestamp"] for row in logs if row["end_timestamp"] is not None]
@@ -70,6 +69,7 @@ def get_session_summary(session_id: str, *, db: Database | None = None) -> dict[
         for row in logs
     ]
     statuses = sorted({row["status"] for row in logs})
+    games = sorted({row["game_name"] for row in logs if row["game_name"]})
     return {
         "session_id": session_id,
         "found": bool(logs) or metrics["total_rounds"] > 0,
@@ -77,12 +77,17 @@ def get_session_summary(session_id: str, *, db: Database | None = None) -> dict[
         "bot_id": bots[0] if len(bots) == 1 else None,
         "shared_by_several_bots": len(bots) > 1,
         "status": statuses[0] if len(statuses) == 1 else ("mixed" if statuses else None),
+        "game_name": games[0] if len(games) == 1 else None,
         "start_timestamp": iso(start),
         "end_timestamp": iso(end),
+        "start_time": iso(start),
+        "end_time": iso(end),
         "is_closed": closed,
         "duration_seconds": duration,
         "initial_balance": money(sum(initial)) if initial else None,
         "final_balance": money(sum(finals)) if finals else None,
         "per_bot": per_bot,
         **metrics,
+        "total_profit_loss": metrics["total_profit"],
+        "win_rate": metrics["win_rate_percent"],
     }

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from crashdb.analytics import stats
 from crashdb.analytics.common import ALPHA, R, fnum, mult, num, published_rtp, resolve_db, tune
 from crashdb.db.engine import Database
 from crashdb.db.models import AnalyticsRoundSignal
+from crashdb.db.types import real
 
 __all__ = ["get_signal_effectiveness"]
 
@@ -63,7 +64,7 @@ def get_signal_effectiveness(
     if game_name is not None:
         where.append(game == game_name)
     conf = SIG.confidence_score
-    conf_f = conf.cast(Float(53))
+    conf_f = real(conf)
     has_conf = resolved & conf.is_not(None)
     per_signal = (
         select(
@@ -154,6 +155,8 @@ def get_signal_effectiveness(
         for key in [k for k in part if k.startswith("_")]:
             part.pop(key)
     total = sum(int(g["n"]) for g in groups)
+    n_conf = sum(int(c["n_conf"]) for c in cells)
+    sum_conf = sum(float(c["sum_conf"] or 0.0) for c in cells)
     return {
         "bot_id": bot_id,
         "signal_type": signal_type,
@@ -161,6 +164,11 @@ def get_signal_effectiveness(
         "found": total > 0,
         "total_signals": total,
         **overall,
+        # the seed's names
+        "evaluated_signals": overall["resolved_signals"],
+        "correct_predictions": overall["hits"],
+        "accuracy_percent": overall["hit_rate_percent"],
+        "avg_confidence": sum_conf / n_conf if n_conf else None,
         "signal_types": types,
     }
 

@@ -382,41 +382,25 @@ def size(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
 
 
 @app.command()
-def refresh(db_url: DbUrl = None, as_json: JsonFlag = False) -> None:
-    """Fold stale strategy-run summaries and listed game rounds, and refresh
-    mv_bot_daily_stats (PostgreSQL)."""
-    from sqlalchemy import text
-
-    from crashdb.analytics.game_rounds import fold_game_rounds
-    from crashdb.analytics.rollup import refresh_all
+def refresh(
+    db_url: DbUrl = None,
+    as_json: JsonFlag = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Rebuild every summary from the rounds.")
+    ] = False,
+) -> None:
+    """Bring the analytics summaries up to date (rounds written into a SQLite file by another
+    program), or rebuild them from the rounds with --full."""
+    from crashdb.db.folds import refresh as refresh_summaries
 
     db = open_db(db_url)
-    refreshed: list[str] = []
-    folded = refresh_all(db)
-    refreshed.append("strategy_run_rollups")
-    game = fold_game_rounds(db)  # waits for a bulk load in progress to commit
-    refreshed.append("game_round_rollups")
-    if db.backend == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(text("SELECT refresh_bot_daily_stats()"))
-        refreshed.append("mv_bot_daily_stats")
-    result = {
-        "backend": db.backend,
-        "refreshed": refreshed,
-        "strategy_runs_folded": folded,
-        "game_rounds_folded": game["rounds"],
-        "note": None
-        if db.backend == "postgresql"
-        else "SQLite uses plain views for the daily stats: always current",
-    }
+    result = refresh_summaries(db.engine, full=full)
     if as_json:
         print_json(result)
     else:
+        what = "Rebuilt" if full else "Refreshed"
         console.print(
             markup(
-                "[green]Refreshed {}[/green] ({} strategy runs, {} game rounds folded)",
-                ", ".join(refreshed),
-                f"{folded:,}",
-                f"{game['rounds']:,}",
+                "[green]{} the summaries[/green] ({} rounds folded)", what, f"{result['folded']:,}"
             )
         )

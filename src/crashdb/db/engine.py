@@ -29,6 +29,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from crashdb.config import Settings, get_settings
+from crashdb.db.folds import fold_sqlite
 
 __all__ = [
     "Database",
@@ -90,6 +91,12 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn: Connection) -> None:
+        # SQLite has no statement-level triggers: the rounds this transaction added are
+        # folded into the summaries just before it commits (crashdb.db.folds).
+        fold_sqlite(conn.connection.dbapi_connection)
 
 
 class Database:

@@ -1,8 +1,10 @@
 """The nine tables of the seed, as SQLAlchemy 2 typed declarative models.
 
 Only table classes live here; validation of incoming records is in :mod:`crashdb.ingest`,
-and the schema itself is created by the Alembic migrations in ``crashdb/migrations`` (a test
-fails when these models and the migrations drift apart).
+and the schema itself is created by the Alembic migration in ``crashdb/db/migrations`` (a test
+fails when these models and the migration drift apart). Money and multiplier bounds in CHECK
+constraints are rendered per dialect (SQLite stores scaled integers, see
+:mod:`crashdb.db.types`).
 
 Identity and idempotency:
 
@@ -38,22 +40,28 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    and_,
+    column,
     func,
+    literal,
+    or_,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crashdb.db.base import Base, BigId
 from crashdb.db.server_models import AlertDelivery, ApiToken, BotHeartbeat, FleetAlert
-from crashdb.db.summaries import GameRoundPending, GameRoundRollup, StrategyRunRollup
+from crashdb.db.summaries import FoldState, GameRoundSummary, RunSummary
 from crashdb.db.types import (
     CODE,
     CONFIDENCE,
     ID,
     MONEY,
+    MONEY_SUM,
     MULTIPLIER,
     NAME,
     PERCENT,
+    ExactDecimal,
     JSONType,
     UTCDateTime,
 )
@@ -72,12 +80,12 @@ __all__ = [
     "CrashGameRound",
     "ErrorLog",
     "FleetAlert",
+    "FoldState",
     "GamePlatformConfig",
-    "GameRoundPending",
-    "GameRoundRollup",
+    "GameRoundSummary",
     "OCRValidationLog",
+    "RunSummary",
     "SessionLog",
-    "StrategyRunRollup",
 ]
 
 OUTCOMES = ("WIN", "LOSS", "SKIP", "ERROR")
@@ -98,8 +106,22 @@ def _updated() -> Mapped[datetime]:
     )
 
 
-def _confidence_check(column: str) -> CheckConstraint:
-    return CheckConstraint(f"{column} IS NULL OR ({column} >= 0 AND {column} <= 1)", name=column)
+def _within(name: str, type_: ExactDecimal, low: str, high: str | None = None) -> CheckConstraint:
+    """``name IS NULL OR name >= low [AND name <= high]``, the bounds rendered for the dialect
+    (scaled integers on SQLite, see :mod:`crashdb.db.types`)."""
+    col = column(name, type_)
+    cond = col >= literal(Decimal(low), type_)
+    if high is not None:
+        cond = and_(cond, col <= literal(Decimal(high), type_))
+    return CheckConstraint(or_(col.is_(None), cond), name=name)
+
+
+def _confidence_check(name: str) -> CheckConstraint:
+    return _within(name, CONFIDENCE, "0", "1")
+
+
+def _multiplier_check(name: str) -> CheckConstraint:
+    return _within(name, MULTIPLIER, "1.00")
 
 
 class BotVMRegistration(Base):
@@ -160,13 +182,21 @@ class GamePlatformConfig(Base):
     __table_args__ = (
         UniqueConstraint("game_name", "platform_code"),
         CheckConstraint(
-            "rtp_percent IS NULL OR (rtp_percent > 0 AND rtp_percent <= 100)", name="rtp_percent"
+            or_(
+                column("rtp_percent").is_(None),
+                and_(
+                    column("rtp_percent", PERCENT) > 0,
+                    column("rtp_percent", PERCENT) <= literal(Decimal(100), PERCENT),
+                ),
+            ),
+            name="rtp_percent",
         ),
     )
 
 
 class SessionLog(Base):
-    """A bot's session. Totals are kept current by database triggers on round inserts."""
+    """A bot's session. The ``total_*`` columns, ``current_balance`` and ``last_round_number``
+    are kept by the database from the session's run summaries (:mod:`crashdb.db.summaries`)."""
 
     __tablename__ = "session_logs"
 
@@ -185,7 +215,7 @@ class SessionLog(Base):
     total_rounds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     total_wins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     total_losses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    total_profit: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
+    total_profit: Mapped[Decimal] = mapped_column(MONEY_SUM, default=Decimal(0), server_default="0")
     last_round_number: Mapped[int | None] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite")
     )
@@ -276,15 +306,9 @@ class CrashGameRound(Base):
             ["session_logs.bot_id", "session_logs.session_id"],
             name="fk_crash_game_rounds_session_session_logs",
         ),
-        CheckConstraint(
-            "crash_multiplier IS NULL OR crash_multiplier >= 1.00", name="crash_multiplier"
-        ),
-        CheckConstraint(
-            "cashout_multiplier IS NULL OR cashout_multiplier >= 1.00", name="cashout_multiplier"
-        ),
-        CheckConstraint(
-            "target_multiplier IS NULL OR target_multiplier >= 1.00", name="target_multiplier"
-        ),
+        _multiplier_check("crash_multiplier"),
+        _multiplier_check("cashout_multiplier"),
+        _multiplier_check("target_multiplier"),
         CheckConstraint("stake_value >= 0", name="stake_value"),
         CheckConstraint(
             "running_balance_before IS NULL OR running_balance_before >= 0",
@@ -316,42 +340,10 @@ class CrashGameRound(Base):
             postgresql_using="gin",
             postgresql_ops={"metadata": "jsonb_path_ops"},
         ).ddl_if(dialect="postgresql"),
-        # Analytics (migration 0002): runs in order, game rounds by external id, game by time.
-        Index("idx_crash_rounds_session_run", "session_id", "bot_id", "round_number", "bet_slot"),
-        Index(
-            "idx_crash_rounds_strategy_run",
-            "strategy_name",
-            "bot_id",
-            "session_id",
-            "round_number",
-            "bet_slot",
-            postgresql_include=[
-                "round_outcome",
-                "stake_value",
-                "profit_loss",
-                "running_balance_before",
-                "round_start_timestamp",
-                "round_end_timestamp",
-                "game_name",
-            ],
-        ),
-        Index(
-            "idx_crash_rounds_game_round",
-            "game_name",
-            "platform_code",
-            "round_external_id",
-            postgresql_include=[
-                "crash_multiplier",
-                "round_start_timestamp",
-                "round_number",
-                "is_valid",
-                "bot_id",
-                "session_id",
-            ],
-        ),
+        # Not in the seed: a game round's reports (deduplication), a game in time order, and
+        # the rounds nobody can match across bots (no platform or no external id).
+        Index("idx_crash_rounds_game_round", "game_name", "platform_code", "round_external_id"),
         Index("idx_crash_rounds_game_ts", "game_name", "round_start_timestamp"),
-        # Rounds nobody can match across bots (no platform or no external id): each is its
-        # own game round.
         Index(
             "idx_crash_rounds_game_own",
             "game_name",
@@ -394,7 +386,10 @@ class AnalyticsRoundMultiplier(Base):
 
     __table_args__ = (
         UniqueConstraint("round_id", "multiplier_kind"),
-        CheckConstraint("multiplier >= 1.00", name="multiplier"),
+        CheckConstraint(
+            column("multiplier", MULTIPLIER) >= literal(Decimal("1.00"), MULTIPLIER),
+            name="multiplier",
+        ),
         _confidence_check("ocr_confidence"),
         _confidence_check("data_quality_score"),
         Index("idx_analytics_multipliers_round", "round_id"),
@@ -439,12 +434,8 @@ class AnalyticsRoundSignal(Base):
         UniqueConstraint("round_id", "signal_type"),
         _confidence_check("confidence_score"),
         _confidence_check("signal_strength"),
-        CheckConstraint(
-            "target_multiplier IS NULL OR target_multiplier >= 1.00", name="target_multiplier"
-        ),
-        CheckConstraint(
-            "actual_multiplier IS NULL OR actual_multiplier >= 1.00", name="actual_multiplier"
-        ),
+        _multiplier_check("target_multiplier"),
+        _multiplier_check("actual_multiplier"),
         Index("idx_analytics_signals_round", "round_id"),
         Index("idx_analytics_signals_timestamp", text("timestamp DESC")),
         Index("idx_analytics_signals_bot_game", "bot_id", "game_name"),
@@ -491,12 +482,8 @@ class AnalyticsRoundOutcome(Base):
         CheckConstraint(f"outcome IN {_OUTCOME_SQL}", name="outcome"),
         CheckConstraint("bet_amount IS NULL OR bet_amount >= 0", name="bet_amount"),
         CheckConstraint("hour_bucket >= 0 AND hour_bucket <= 23", name="hour_bucket"),
-        CheckConstraint(
-            "target_multiplier IS NULL OR target_multiplier >= 1.00", name="target_multiplier"
-        ),
-        CheckConstraint(
-            "actual_multiplier IS NULL OR actual_multiplier >= 1.00", name="actual_multiplier"
-        ),
+        _multiplier_check("target_multiplier"),
+        _multiplier_check("actual_multiplier"),
         Index("idx_analytics_outcomes_round", "round_id"),
         Index("idx_analytics_outcomes_timestamp", text("timestamp DESC")),
         Index("idx_analytics_outcomes_bot_game", "bot_id", "game_name"),

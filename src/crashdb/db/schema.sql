@@ -8,7 +8,7 @@ CREATE TABLE alembic_version (
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
 
--- Running upgrade  -> 0001
+-- Running upgrade  -> 0001_initial
 
 CREATE TABLE bot_vm_registration (
     id BIGSERIAL NOT NULL,
@@ -24,8 +24,8 @@ CREATE TABLE bot_vm_registration (
     initial_balance NUMERIC(18, 4),
     base_stake NUMERIC(18, 4),
     max_stake NUMERIC(18, 4),
-    is_active BOOLEAN DEFAULT (true) NOT NULL,
-    auto_registered BOOLEAN DEFAULT (false) NOT NULL,
+    is_active BOOLEAN DEFAULT true NOT NULL,
+    auto_registered BOOLEAN DEFAULT false NOT NULL,
     metadata JSONB,
     last_seen_at TIMESTAMP WITH TIME ZONE,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
@@ -51,13 +51,103 @@ CREATE TABLE game_platform_config (
     min_stake NUMERIC(18, 4),
     max_stake NUMERIC(18, 4),
     currency VARCHAR(8),
-    is_active BOOLEAN DEFAULT (true) NOT NULL,
+    is_active BOOLEAN DEFAULT true NOT NULL,
     config JSONB,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
     CONSTRAINT pk_game_platform_config PRIMARY KEY (id),
-    CONSTRAINT ck_game_platform_config_rtp_percent CHECK (rtp_percent IS NULL OR (rtp_percent > 0 AND rtp_percent <= 100)),
+    CONSTRAINT ck_game_platform_config_rtp_percent CHECK (rtp_percent IS NULL OR rtp_percent > 0 AND rtp_percent <= 100),
     CONSTRAINT uq_game_platform_config_game_name_platform_code UNIQUE (game_name, platform_code)
+);
+
+CREATE TABLE game_round_summaries (
+    game_name VARCHAR(32) NOT NULL,
+    platform_code VARCHAR(32) NOT NULL,
+    round_external_id VARCHAR(128) NOT NULL,
+    crash_multiplier NUMERIC(12, 2) NOT NULL,
+    crash_multiplier_max NUMERIC(12, 2) NOT NULL,
+    round_start_timestamp TIMESTAMP WITH TIME ZONE NOT NULL,
+    round_number BIGINT NOT NULL,
+    reports INTEGER NOT NULL,
+    dirty BOOLEAN DEFAULT false NOT NULL,
+    CONSTRAINT pk_game_round_summaries PRIMARY KEY (game_name, platform_code, round_external_id)
+);
+
+CREATE INDEX idx_game_round_summaries_recent ON game_round_summaries (game_name, round_start_timestamp);
+
+CREATE INDEX idx_game_round_summaries_dirty ON game_round_summaries (game_name) WHERE dirty;
+
+CREATE INDEX idx_game_round_summaries_stream ON game_round_summaries (game_name, platform_code, round_start_timestamp, round_number) INCLUDE (crash_multiplier, crash_multiplier_max, reports);
+
+CREATE TABLE run_summaries (
+    bot_id VARCHAR(64) NOT NULL,
+    session_id VARCHAR(128) NOT NULL,
+    strategy_name VARCHAR(64) NOT NULL,
+    game_name VARCHAR(32) NOT NULL,
+    platform_code VARCHAR(32) NOT NULL,
+    rounds BIGINT DEFAULT 0 NOT NULL,
+    wins BIGINT DEFAULT 0 NOT NULL,
+    losses BIGINT DEFAULT 0 NOT NULL,
+    skips BIGINT DEFAULT 0 NOT NULL,
+    errors BIGINT DEFAULT 0 NOT NULL,
+    bets BIGINT DEFAULT 0 NOT NULL,
+    total_staked NUMERIC DEFAULT 0 NOT NULL,
+    total_profit NUMERIC DEFAULT 0 NOT NULL,
+    sum_profit FLOAT(53) DEFAULT 0 NOT NULL,
+    sum_profit_sq FLOAT(53) DEFAULT 0 NOT NULL,
+    sum_stake FLOAT(53) DEFAULT 0 NOT NULL,
+    sum_stake_sq FLOAT(53) DEFAULT 0 NOT NULL,
+    sum_profit_stake FLOAT(53) DEFAULT 0 NOT NULL,
+    sum_gain FLOAT(53) DEFAULT 0 NOT NULL,
+    sum_gain_sq FLOAT(53) DEFAULT 0 NOT NULL,
+    sum_return FLOAT(53) DEFAULT 0 NOT NULL,
+    sum_return_sq FLOAT(53) DEFAULT 0 NOT NULL,
+    crash_count BIGINT DEFAULT 0 NOT NULL,
+    crash_sum NUMERIC,
+    crash_min NUMERIC(12, 2),
+    crash_max NUMERIC(12, 2),
+    largest_win NUMERIC(18, 4),
+    largest_loss NUMERIC(18, 4),
+    first_ts TIMESTAMP WITH TIME ZONE,
+    last_ts TIMESTAMP WITH TIME ZONE,
+    last_end_ts TIMESTAMP WITH TIME ZONE,
+    first_balance NUMERIC(18, 4),
+    last_balance NUMERIC(18, 4),
+    last_round BIGINT,
+    last_slot SMALLINT,
+    peak NUMERIC DEFAULT 0 NOT NULL,
+    peak_round BIGINT,
+    peak_ts TIMESTAMP WITH TIME ZONE,
+    max_drawdown NUMERIC DEFAULT 0 NOT NULL,
+    max_drawdown_pct FLOAT(53),
+    drawdown_start_round BIGINT,
+    drawdown_start_ts TIMESTAMP WITH TIME ZONE,
+    drawdown_end_round BIGINT,
+    drawdown_end_ts TIMESTAMP WITH TIME ZONE,
+    win_run BIGINT DEFAULT 0 NOT NULL,
+    loss_run BIGINT DEFAULT 0 NOT NULL,
+    longest_win BIGINT DEFAULT 0 NOT NULL,
+    longest_loss BIGINT DEFAULT 0 NOT NULL,
+    dirty BOOLEAN DEFAULT false NOT NULL,
+    stale BOOLEAN DEFAULT false NOT NULL,
+    CONSTRAINT pk_run_summaries PRIMARY KEY (bot_id, session_id, strategy_name, game_name, platform_code)
+);
+
+CREATE INDEX idx_run_summaries_dirty ON run_summaries (bot_id) WHERE dirty;
+
+CREATE INDEX idx_run_summaries_stale ON run_summaries (bot_id) WHERE stale;
+
+CREATE INDEX idx_run_summaries_game ON run_summaries (game_name, platform_code);
+
+CREATE INDEX idx_run_summaries_session ON run_summaries (session_id);
+
+CREATE INDEX idx_run_summaries_strategy ON run_summaries (strategy_name);
+
+CREATE TABLE summary_fold_state (
+    id SERIAL NOT NULL,
+    folded_rowid BIGINT DEFAULT 0 NOT NULL,
+    dirty BOOLEAN DEFAULT false NOT NULL,
+    CONSTRAINT pk_summary_fold_state PRIMARY KEY (id)
 );
 
 CREATE TABLE session_logs (
@@ -76,8 +166,8 @@ CREATE TABLE session_logs (
     total_rounds INTEGER DEFAULT '0' NOT NULL,
     total_wins INTEGER DEFAULT '0' NOT NULL,
     total_losses INTEGER DEFAULT '0' NOT NULL,
-    total_profit NUMERIC(18, 4) DEFAULT '0' NOT NULL,
-    last_round_number INTEGER,
+    total_profit NUMERIC DEFAULT '0' NOT NULL,
+    last_round_number BIGINT,
     notes TEXT,
     metadata JSONB,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
@@ -115,7 +205,7 @@ CREATE TABLE crash_game_rounds (
     strategy_step INTEGER,
     base_stake NUMERIC(18, 4),
     auto_cashout BOOLEAN,
-    is_simulated BOOLEAN DEFAULT (false) NOT NULL,
+    is_simulated BOOLEAN DEFAULT false NOT NULL,
     crash_multiplier NUMERIC(12, 2),
     cashout_multiplier NUMERIC(12, 2),
     max_multiplier_seen NUMERIC(12, 2),
@@ -137,7 +227,7 @@ CREATE TABLE crash_game_rounds (
     error_type VARCHAR(64),
     error_description TEXT,
     retry_count SMALLINT DEFAULT '0' NOT NULL,
-    is_valid BOOLEAN DEFAULT (true) NOT NULL,
+    is_valid BOOLEAN DEFAULT true NOT NULL,
     metadata JSONB,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
@@ -146,7 +236,7 @@ CREATE TABLE crash_game_rounds (
     CONSTRAINT ck_crash_game_rounds_bet_slot CHECK (bet_slot >= 1),
     CONSTRAINT ck_crash_game_rounds_cashout_multiplier CHECK (cashout_multiplier IS NULL OR cashout_multiplier >= 1.00),
     CONSTRAINT ck_crash_game_rounds_crash_multiplier CHECK (crash_multiplier IS NULL OR crash_multiplier >= 1.00),
-    CONSTRAINT ck_crash_game_rounds_ocr_confidence CHECK (ocr_confidence IS NULL OR (ocr_confidence >= 0 AND ocr_confidence <= 1)),
+    CONSTRAINT ck_crash_game_rounds_ocr_confidence CHECK (ocr_confidence IS NULL OR ocr_confidence >= 0 AND ocr_confidence <= 1),
     CONSTRAINT ck_crash_game_rounds_round_number CHECK (round_number >= 0),
     CONSTRAINT ck_crash_game_rounds_running_balance_after CHECK (running_balance_after IS NULL OR running_balance_after >= 0),
     CONSTRAINT ck_crash_game_rounds_running_balance_before CHECK (running_balance_before IS NULL OR running_balance_before >= 0),
@@ -159,7 +249,15 @@ CREATE TABLE crash_game_rounds (
 
 CREATE INDEX idx_crash_rounds_bot_session ON crash_game_rounds (bot_id, session_id, round_number);
 
+CREATE INDEX idx_crash_rounds_game_own ON crash_game_rounds (game_name, bot_id, session_id) INCLUDE (crash_multiplier, round_start_timestamp, round_number, is_valid) WHERE round_external_id IS NULL OR platform_code IS NULL;
+
 CREATE INDEX idx_crash_rounds_game_platform ON crash_game_rounds (game_name, platform_code);
+
+CREATE INDEX idx_crash_rounds_game_round ON crash_game_rounds (game_name, platform_code, round_external_id);
+
+CREATE INDEX idx_crash_rounds_game_ts ON crash_game_rounds (game_name, round_start_timestamp);
+
+CREATE INDEX idx_crash_rounds_metadata ON crash_game_rounds USING gin (metadata jsonb_path_ops);
 
 CREATE INDEX idx_crash_rounds_strategy_outcome ON crash_game_rounds (strategy_name, round_outcome);
 
@@ -173,18 +271,18 @@ CREATE TABLE analytics_round_multipliers (
     platform_code VARCHAR(32),
     multiplier NUMERIC(12, 2) NOT NULL,
     multiplier_kind VARCHAR(16) NOT NULL,
-    is_crash BOOLEAN DEFAULT (false) NOT NULL,
-    is_cashout BOOLEAN DEFAULT (false) NOT NULL,
-    is_max BOOLEAN DEFAULT (false) NOT NULL,
+    is_crash BOOLEAN DEFAULT false NOT NULL,
+    is_cashout BOOLEAN DEFAULT false NOT NULL,
+    is_max BOOLEAN DEFAULT false NOT NULL,
     ocr_confidence NUMERIC(5, 4),
     data_quality_score NUMERIC(5, 4),
     timestamp TIMESTAMP WITH TIME ZONE NOT NULL,
     date_bucket DATE NOT NULL,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
     CONSTRAINT pk_analytics_round_multipliers PRIMARY KEY (id),
-    CONSTRAINT ck_analytics_round_multipliers_data_quality_score CHECK (data_quality_score IS NULL OR (data_quality_score >= 0 AND data_quality_score <= 1)),
+    CONSTRAINT ck_analytics_round_multipliers_data_quality_score CHECK (data_quality_score IS NULL OR data_quality_score >= 0 AND data_quality_score <= 1),
     CONSTRAINT ck_analytics_round_multipliers_multiplier CHECK (multiplier >= 1.00),
-    CONSTRAINT ck_analytics_round_multipliers_ocr_confidence CHECK (ocr_confidence IS NULL OR (ocr_confidence >= 0 AND ocr_confidence <= 1)),
+    CONSTRAINT ck_analytics_round_multipliers_ocr_confidence CHECK (ocr_confidence IS NULL OR ocr_confidence >= 0 AND ocr_confidence <= 1),
     CONSTRAINT fk_analytics_round_multipliers_round_id_crash_game_rounds FOREIGN KEY(round_id) REFERENCES crash_game_rounds (id),
     CONSTRAINT uq_analytics_round_multipliers_round_id_multiplier_kind UNIQUE (round_id, multiplier_kind)
 );
@@ -268,8 +366,8 @@ CREATE TABLE analytics_round_signals (
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
     CONSTRAINT pk_analytics_round_signals PRIMARY KEY (id),
     CONSTRAINT ck_analytics_round_signals_actual_multiplier CHECK (actual_multiplier IS NULL OR actual_multiplier >= 1.00),
-    CONSTRAINT ck_analytics_round_signals_confidence_score CHECK (confidence_score IS NULL OR (confidence_score >= 0 AND confidence_score <= 1)),
-    CONSTRAINT ck_analytics_round_signals_signal_strength CHECK (signal_strength IS NULL OR (signal_strength >= 0 AND signal_strength <= 1)),
+    CONSTRAINT ck_analytics_round_signals_confidence_score CHECK (confidence_score IS NULL OR confidence_score >= 0 AND confidence_score <= 1),
+    CONSTRAINT ck_analytics_round_signals_signal_strength CHECK (signal_strength IS NULL OR signal_strength >= 0 AND signal_strength <= 1),
     CONSTRAINT ck_analytics_round_signals_target_multiplier CHECK (target_multiplier IS NULL OR target_multiplier >= 1.00),
     CONSTRAINT fk_analytics_round_signals_round_id_crash_game_rounds FOREIGN KEY(round_id) REFERENCES crash_game_rounds (id),
     CONSTRAINT uq_analytics_round_signals_round_id_signal_type UNIQUE (round_id, signal_type)
@@ -290,7 +388,7 @@ CREATE TABLE error_logs (
     error_trace TEXT,
     severity VARCHAR(32) DEFAULT 'error' NOT NULL,
     recovery_action VARCHAR(256),
-    resolved BOOLEAN DEFAULT (false) NOT NULL,
+    resolved BOOLEAN DEFAULT false NOT NULL,
     context JSONB,
     id UUID NOT NULL,
     bot_id VARCHAR(64),
@@ -321,7 +419,7 @@ CREATE TABLE ocr_validation_logs (
     timestamp TIMESTAMP WITH TIME ZONE NOT NULL,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
     CONSTRAINT pk_ocr_validation_logs PRIMARY KEY (id),
-    CONSTRAINT ck_ocr_validation_logs_confidence CHECK (confidence IS NULL OR (confidence >= 0 AND confidence <= 1)),
+    CONSTRAINT ck_ocr_validation_logs_confidence CHECK (confidence IS NULL OR confidence >= 0 AND confidence <= 1),
     CONSTRAINT fk_ocr_validation_logs_round_id_crash_game_rounds FOREIGN KEY(round_id) REFERENCES crash_game_rounds (id)
 );
 
@@ -349,8 +447,6 @@ CREATE INDEX idx_error_logs_bot_ts ON error_logs (bot_id, timestamp DESC);
 
 CREATE INDEX idx_ocr_validation_bot_ts ON ocr_validation_logs (bot_id, timestamp DESC);
 
-CREATE INDEX idx_crash_rounds_metadata ON crash_game_rounds USING gin (metadata jsonb_path_ops);
-
 CREATE FUNCTION crashdb_touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     NEW.updated_at := now();
@@ -358,90 +454,20 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER trg_bot_vm_registration_updated_at BEFORE UPDATE ON bot_vm_registration FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
+CREATE TRIGGER trg_bot_vm_registration_updated_at BEFORE UPDATE ON bot_vm_registration
+FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
 
-CREATE TRIGGER trg_game_platform_config_updated_at BEFORE UPDATE ON game_platform_config FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
+CREATE TRIGGER trg_game_platform_config_updated_at BEFORE UPDATE ON game_platform_config
+FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
 
-CREATE TRIGGER trg_session_logs_updated_at BEFORE UPDATE ON session_logs FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
+CREATE TRIGGER trg_session_logs_updated_at BEFORE UPDATE ON session_logs
+FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
 
-CREATE TRIGGER trg_crash_game_rounds_updated_at BEFORE UPDATE ON crash_game_rounds FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
+CREATE TRIGGER trg_crash_game_rounds_updated_at BEFORE UPDATE ON crash_game_rounds
+FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
 
-CREATE TRIGGER trg_analytics_round_signals_updated_at BEFORE UPDATE ON analytics_round_signals FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
-
-CREATE FUNCTION crashdb_session_totals_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    -- Lock the affected sessions in one fixed order: concurrent batches cannot deadlock.
-    PERFORM 1
-      FROM session_logs s
-      JOIN (SELECT DISTINCT bot_id, session_id FROM new_rounds) k
-        ON s.bot_id = k.bot_id AND s.session_id = k.session_id
-     ORDER BY s.bot_id, s.session_id
-       FOR UPDATE OF s;
-
-    UPDATE session_logs s SET
-        total_rounds = s.total_rounds + a.n_rounds,
-        total_wins = s.total_wins + a.n_wins,
-        total_losses = s.total_losses + a.n_losses,
-        total_profit = s.total_profit + a.profit,
-        current_balance = CASE
-            WHEN s.last_round_number IS NULL OR a.last_round >= s.last_round_number
-            THEN COALESCE(a.last_balance, s.current_balance)
-            ELSE s.current_balance END,
-        last_round_number = GREATEST(COALESCE(s.last_round_number, a.last_round), a.last_round)
-    FROM (
-        SELECT bot_id, session_id,
-               count(*) AS n_rounds,
-               count(*) FILTER (WHERE round_outcome = 'WIN') AS n_wins,
-               count(*) FILTER (WHERE round_outcome = 'LOSS') AS n_losses,
-               COALESCE(sum(profit_loss), 0) AS profit,
-               max(round_number) AS last_round,
-               (array_agg(running_balance_after
-                          ORDER BY round_number DESC, bet_slot DESC))[1] AS last_balance
-          FROM new_rounds
-         GROUP BY bot_id, session_id
-    ) a
-    WHERE s.bot_id = a.bot_id AND s.session_id = a.session_id;
-    RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER trg_crash_rounds_session_totals AFTER INSERT ON crash_game_rounds REFERENCING NEW TABLE AS new_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_session_totals_after_insert();
-
-CREATE MATERIALIZED VIEW mv_bot_daily_stats AS
-SELECT bot_id,
-       game_name,
-       (round_start_timestamp AT TIME ZONE 'UTC')::date AS day,
-       count(*) AS rounds,
-       count(*) FILTER (WHERE round_outcome = 'WIN') AS wins,
-       count(*) FILTER (WHERE round_outcome = 'LOSS') AS losses,
-       sum(stake_value) AS total_staked,
-       sum(profit_loss) AS total_profit,
-       avg(crash_multiplier) AS avg_crash_multiplier,
-       max(crash_multiplier) AS max_crash_multiplier,
-       min(running_balance_after) AS min_balance,
-       max(running_balance_after) AS max_balance
-  FROM crash_game_rounds
- GROUP BY bot_id, game_name, (round_start_timestamp AT TIME ZONE 'UTC')::date;
-
-CREATE UNIQUE INDEX ux_mv_bot_daily_stats ON mv_bot_daily_stats (bot_id, game_name, day);
-
-CREATE FUNCTION refresh_bot_daily_stats() RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    REFRESH MATERIALIZED VIEW CONCURRENTLY mv_bot_daily_stats;
-END
-$$;
-
-INSERT INTO alembic_version (version_num) VALUES ('0001') RETURNING alembic_version.version_num;
-
--- Running upgrade 0001 -> 0002_analytics
-
-CREATE INDEX idx_crash_rounds_session_run ON crash_game_rounds (session_id, bot_id, round_number, bet_slot);
-
-CREATE INDEX idx_crash_rounds_strategy_run ON crash_game_rounds (strategy_name, bot_id, session_id, round_number, bet_slot) INCLUDE (round_outcome, stake_value, profit_loss, running_balance_before, round_start_timestamp, round_end_timestamp, game_name);
-
-CREATE INDEX idx_crash_rounds_game_round ON crash_game_rounds (game_name, platform_code, round_external_id) INCLUDE (crash_multiplier, round_start_timestamp, round_number, is_valid, bot_id, session_id);
-
-CREATE INDEX idx_crash_rounds_game_ts ON crash_game_rounds (game_name, round_start_timestamp);
+CREATE TRIGGER trg_analytics_round_signals_updated_at BEFORE UPDATE ON analytics_round_signals
+FOR EACH ROW EXECUTE FUNCTION crashdb_touch_updated_at();
 
 CREATE FUNCTION crashdb_signal_actual_multiplier() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -453,494 +479,1432 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER trg_signals_actual_multiplier BEFORE INSERT ON analytics_round_signals FOR EACH ROW EXECUTE FUNCTION crashdb_signal_actual_multiplier();
+CREATE TRIGGER trg_signals_actual_multiplier BEFORE INSERT ON analytics_round_signals
+FOR EACH ROW EXECUTE FUNCTION crashdb_signal_actual_multiplier();
 
-UPDATE analytics_round_signals
-   SET actual_multiplier = (SELECT r.crash_multiplier FROM crash_game_rounds r
-                             WHERE r.id = analytics_round_signals.round_id)
- WHERE actual_multiplier IS NULL AND round_id IS NOT NULL;
-
-UPDATE alembic_version SET version_num='0002_analytics' WHERE alembic_version.version_num = '0001';
-
--- Running upgrade 0002_analytics -> 0003_session_totals
-
-ALTER TABLE session_logs ALTER COLUMN last_round_number TYPE BIGINT;
-
-CREATE OR REPLACE FUNCTION crashdb_session_totals_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    -- Lock the affected sessions in one fixed order: concurrent batches cannot deadlock.
-    PERFORM 1
-      FROM session_logs s
-      JOIN (SELECT DISTINCT bot_id, session_id FROM new_rounds) k
-        ON s.bot_id = k.bot_id AND s.session_id = k.session_id
-     ORDER BY s.bot_id, s.session_id
-       FOR NO KEY UPDATE OF s;
-
-    UPDATE session_logs s SET
-        total_rounds = s.total_rounds + a.n_rounds,
-        total_wins = s.total_wins + a.n_wins,
-        total_losses = s.total_losses + a.n_losses,
-        total_profit = s.total_profit + a.profit,
-        current_balance = CASE
-            WHEN s.last_round_number IS NULL OR a.last_round >= s.last_round_number
-            THEN COALESCE(a.last_balance, s.current_balance)
-            ELSE s.current_balance END,
-        last_round_number = GREATEST(COALESCE(s.last_round_number, a.last_round), a.last_round)
-    FROM (
-        SELECT bot_id, session_id,
-               count(*) AS n_rounds,
-               count(*) FILTER (WHERE round_outcome = 'WIN') AS n_wins,
-               count(*) FILTER (WHERE round_outcome = 'LOSS') AS n_losses,
-               COALESCE(sum(profit_loss), 0) AS profit,
-               max(round_number) AS last_round,
-               (array_agg(running_balance_after
-                          ORDER BY round_number DESC, bet_slot DESC))[1] AS last_balance
-          FROM new_rounds
-         GROUP BY bot_id, session_id
-    ) a
-    WHERE s.bot_id = a.bot_id AND s.session_id = a.session_id;
-    RETURN NULL;
-END
-$$;
-
-UPDATE alembic_version SET version_num='0003_session_totals' WHERE alembic_version.version_num = '0002_analytics';
-
--- Running upgrade 0003_session_totals -> 0004_strategy_runs
-
-CREATE TABLE strategy_run_rollups (
-    strategy_name VARCHAR(64) NOT NULL,
-    bot_id VARCHAR(64) NOT NULL,
-    session_id VARCHAR(128) NOT NULL,
-    stale BOOLEAN DEFAULT true NOT NULL,
-    rebuild BOOLEAN DEFAULT true NOT NULL,
-    stale_round BIGINT,
-    stale_slot SMALLINT,
-    state JSONB,
-    CONSTRAINT pk_strategy_run_rollups PRIMARY KEY (strategy_name, bot_id, session_id)
-);
-
-CREATE FUNCTION crashdb_strategy_runs_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO strategy_run_rollups AS r
-           (strategy_name, bot_id, session_id, stale, rebuild, stale_round, stale_slot)
-    SELECT strategy_name, bot_id, session_id, true, true, k[1], k[2]::smallint
-      FROM (SELECT strategy_name, bot_id, session_id,
-                   min(ARRAY[round_number, bet_slot::bigint]) AS k
-              FROM new_rounds
-             WHERE strategy_name IS NOT NULL
-             GROUP BY strategy_name, bot_id, session_id) n
-     ORDER BY strategy_name, bot_id, session_id
-    ON CONFLICT (strategy_name, bot_id, session_id) DO UPDATE SET
-        stale = true,
-        stale_round = CASE
-            WHEN NOT r.stale OR r.stale_round IS NULL
-              OR (EXCLUDED.stale_round, EXCLUDED.stale_slot) < (r.stale_round, r.stale_slot)
-            THEN EXCLUDED.stale_round ELSE r.stale_round END,
-        stale_slot = CASE
-            WHEN NOT r.stale OR r.stale_round IS NULL
-              OR (EXCLUDED.stale_round, EXCLUDED.stale_slot) < (r.stale_round, r.stale_slot)
-            THEN EXCLUDED.stale_slot ELSE r.stale_slot END;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION crashdb_strategy_runs_rebuild() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO strategy_run_rollups AS r (strategy_name, bot_id, session_id, stale, rebuild)
-    SELECT DISTINCT strategy_name, bot_id, session_id, true, true
-      FROM old_rounds
-     WHERE strategy_name IS NOT NULL
-     ORDER BY strategy_name, bot_id, session_id
-    ON CONFLICT (strategy_name, bot_id, session_id) DO UPDATE SET stale = true, rebuild = true;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION crashdb_strategy_runs_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO strategy_run_rollups AS r (strategy_name, bot_id, session_id, stale, rebuild)
-    SELECT DISTINCT k.strategy_name, k.bot_id, k.session_id, true, true
-      FROM old_rounds o
-      JOIN new_rounds n ON n.id = o.id
-     CROSS JOIN LATERAL (VALUES (o.strategy_name, o.bot_id, o.session_id),
-                                (n.strategy_name, n.bot_id, n.session_id))
-           AS k (strategy_name, bot_id, session_id)
-     WHERE k.strategy_name IS NOT NULL
-       AND (o.strategy_name IS DISTINCT FROM n.strategy_name OR o.bot_id IS DISTINCT FROM n.bot_id OR o.session_id IS DISTINCT FROM n.session_id OR o.round_number IS DISTINCT FROM n.round_number OR o.bet_slot IS DISTINCT FROM n.bet_slot OR o.game_name IS DISTINCT FROM n.game_name OR o.stake_value IS DISTINCT FROM n.stake_value OR o.profit_loss IS DISTINCT FROM n.profit_loss OR o.round_outcome IS DISTINCT FROM n.round_outcome OR o.running_balance_before IS DISTINCT FROM n.running_balance_before OR o.round_start_timestamp IS DISTINCT FROM n.round_start_timestamp OR o.round_end_timestamp IS DISTINCT FROM n.round_end_timestamp)
-     ORDER BY 1, 2, 3
-    ON CONFLICT (strategy_name, bot_id, session_id) DO UPDATE SET stale = true, rebuild = true;
-    RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER trg_crash_rounds_strategy_runs_insert AFTER INSERT ON crash_game_rounds REFERENCING NEW TABLE AS new_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_strategy_runs_after_insert();
-
-CREATE TRIGGER trg_crash_rounds_strategy_runs_delete AFTER DELETE ON crash_game_rounds REFERENCING OLD TABLE AS old_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_strategy_runs_rebuild();
-
-CREATE TRIGGER trg_crash_rounds_strategy_runs_update AFTER UPDATE ON crash_game_rounds REFERENCING OLD TABLE AS old_rounds NEW TABLE AS new_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_strategy_runs_after_update();
-
-INSERT INTO strategy_run_rollups (strategy_name, bot_id, session_id, stale, rebuild)
-SELECT DISTINCT strategy_name, bot_id, session_id, true, true
-  FROM crash_game_rounds
- WHERE strategy_name IS NOT NULL;
-
-UPDATE alembic_version SET version_num='0004_strategy_runs' WHERE alembic_version.version_num = '0003_session_totals';
-
--- Running upgrade 0004_strategy_runs -> 0005_strategy_fold
-
-CREATE OR REPLACE FUNCTION crashdb_strategy_runs_after_insert() RETURNS trigger
+CREATE FUNCTION crashdb_rounds_after_insert() RETURNS trigger
 LANGUAGE plpgsql SET work_mem = '64MB' AS $$
-DECLARE
-    min_rows integer := coalesce(nullif(current_setting('crashdb.rollup_fold_min_rows', true), ''), '1000')::int;
 BEGIN
-    -- Small statements (a bot's round, a writer flush) only mark their runs, as in 0004:
-    -- folding costs about a millisecond per statement, and the query-time fold of a short
-    -- tail is cheap. Bulk loads fold here.
-    IF (SELECT count(*) FROM (SELECT FROM new_rounds LIMIT min_rows) s) < min_rows THEN
-
-    INSERT INTO strategy_run_rollups AS r
-           (strategy_name, bot_id, session_id, stale, rebuild, stale_round, stale_slot)
-    SELECT strategy_name, bot_id, session_id, true, true, k[1], k[2]::smallint
-      FROM (SELECT strategy_name, bot_id, session_id,
-                   min(ARRAY[round_number, bet_slot::bigint]) AS k
-              FROM new_rounds
-             WHERE strategy_name IS NOT NULL
-             GROUP BY strategy_name, bot_id, session_id) n
-     ORDER BY strategy_name, bot_id, session_id
-    ON CONFLICT (strategy_name, bot_id, session_id) DO UPDATE SET
-        stale = true,
-        stale_round = CASE
-            WHEN NOT r.stale OR r.stale_round IS NULL
-              OR (EXCLUDED.stale_round, EXCLUDED.stale_slot) < (r.stale_round, r.stale_slot)
-            THEN EXCLUDED.stale_round ELSE r.stale_round END,
-        stale_slot = CASE
-            WHEN NOT r.stale OR r.stale_round IS NULL
-              OR (EXCLUDED.stale_round, EXCLUDED.stale_slot) < (r.stale_round, r.stale_slot)
-            THEN EXCLUDED.stale_slot ELSE r.stale_slot END;
-        RETURN NULL;
-    END IF;
-
-    -- 1. New runs get an empty summary; every touched run is locked, in key order.
-    INSERT INTO strategy_run_rollups AS r (strategy_name, bot_id, session_id, stale, rebuild)
-    SELECT DISTINCT strategy_name, bot_id, session_id, false, false
-      FROM new_rounds
-     WHERE strategy_name IS NOT NULL
-     ORDER BY 1, 2, 3
-    ON CONFLICT (strategy_name, bot_id, session_id) DO UPDATE SET stale = r.stale WHERE false;
-
-    -- 2. Fold the new rounds into the summaries they extend; a run that is already stale, or
-    --    that received a round ordered before its summarised ones, is only marked stale (as
-    --    in revision 0004: crashdb.analytics.rollup rebuilds it when it is queried).
-    WITH runs AS MATERIALIZED (
-        SELECT row_number() OVER () AS run, k.strategy_name, k.bot_id, k.session_id, k.k,
-               r.state AS st,
-               NOT r.stale
-               AND (r.state IS NULL
-                    OR k.k > ARRAY[(r.state->>'last_round')::bigint,
-                                   (r.state->>'last_slot')::bigint]) AS append,
-               r.stale, r.stale_round, r.stale_slot,
-               coalesce((r.state->>'cum')::numeric, 0) AS c0,
-               coalesce((r.state->>'peak')::numeric, 0) AS p0,
-               coalesce((r.state->>'has_first')::boolean, false) AS has0,
-               (r.state->>'first_balance')::numeric AS b0,
-               coalesce((r.state->>'win_run')::bigint, 0) AS w0,
-               coalesce((r.state->>'loss_run')::bigint, 0) AS l0
-          FROM (SELECT strategy_name, bot_id, session_id, min(ARRAY[round_number, bet_slot::bigint]) AS k
-                  FROM new_rounds
-                 WHERE strategy_name IS NOT NULL
-                 GROUP BY 1, 2, 3) k
-          JOIN strategy_run_rollups r USING (strategy_name, bot_id, session_id)
-    ),
-    seq AS (
-        SELECT r.run, n.round_number, n.bet_slot,
-               n.game_name, n.round_outcome AS outcome, n.profit_loss AS profit,
-               n.profit_loss::float8 AS pf, n.stake_value::float8 AS sf,
-               n.round_start_timestamp AS ts,
-               coalesce(n.round_end_timestamp, n.round_start_timestamp) AS te,
-               coalesce(n.stake_value > 0 AND n.round_outcome <> 'SKIP', false) AS bet,
-               n.stake_value AS stake,
-               CASE WHEN r.has0 THEN r.b0
-                    ELSE first_value(n.running_balance_before) OVER w END AS base,
-               r.c0 + sum(n.profit_loss) OVER w AS cum,
-               count(*) FILTER (WHERE n.round_outcome IN ('WIN', 'LOSS')) OVER w AS wl,
-               row_number() OVER w AS i,
-               r.p0, r.w0, r.l0
-          FROM new_rounds n
-          JOIN runs r USING (strategy_name, bot_id, session_id)
-         WHERE r.append
-        WINDOW w AS (PARTITION BY r.run ORDER BY n.round_number, n.bet_slot
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-    ),
-    peaks AS (
-        SELECT s.*,
-               greatest(s.p0, max(s.cum) OVER w) AS peak,
-               max(s.wl) FILTER (WHERE s.outcome = 'WIN') OVER w AS last_win,
-               max(s.wl) FILTER (WHERE s.outcome = 'LOSS') OVER w AS last_loss
-          FROM seq s
-        WINDOW w AS (PARTITION BY s.run ORDER BY s.round_number, s.bet_slot
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-    ),
-    folded AS MATERIALIZED (
-        SELECT p.*,
-               p.peak - p.cum AS fall,
-               CASE WHEN p.base IS NOT NULL AND p.base::float8 + p.peak::float8 <> 0
-                    THEN (p.peak - p.cum)::float8 / (p.base::float8 + p.peak::float8)
-               END AS pct,
-               -- the streak this round extends (the stored one if none broke it yet)
-               CASE WHEN p.outcome = 'WIN'
-                    THEN CASE WHEN p.last_loss IS NULL THEN p.wl + p.w0
-                              ELSE p.wl - p.last_loss END
-                    WHEN p.outcome = 'LOSS'
-                    THEN CASE WHEN p.last_win IS NULL THEN p.wl + p.l0
-                              ELSE p.wl - p.last_win END
-               END AS streak
-          FROM peaks p
-    ),
-    agg AS MATERIALIZED (
-        SELECT run,
-               count(*) AS rows,
-               count(*) FILTER (WHERE outcome = 'WIN') AS wins,
-               count(*) FILTER (WHERE outcome = 'LOSS') AS losses,
-               count(*) FILTER (WHERE outcome = 'SKIP') AS skips,
-               count(*) FILTER (WHERE outcome = 'ERROR') AS errors,
-               count(*) FILTER (WHERE bet) AS bets,
-               sum(profit) AS total_profit,
-               coalesce(sum(stake) FILTER (WHERE bet), 0) AS total_staked,
-               coalesce(sum(pf) FILTER (WHERE bet), 0) AS sp,
-               coalesce(sum(pf * pf) FILTER (WHERE bet), 0) AS spp,
-               coalesce(sum(sf) FILTER (WHERE bet), 0) AS ss,
-               coalesce(sum(sf * sf) FILTER (WHERE bet), 0) AS sss,
-               coalesce(sum(pf * sf) FILTER (WHERE bet), 0) AS sps,
-               coalesce(sum(pf) FILTER (WHERE bet AND pf > 0), 0) AS sg,
-               coalesce(sum(pf * pf) FILTER (WHERE bet AND pf > 0), 0) AS sgg,
-               coalesce(sum(pf / sf) FILTER (WHERE bet), 0) AS sr,
-               coalesce(sum((pf / sf) * (pf / sf)) FILTER (WHERE bet), 0) AS srr,
-               min(ts) AS first_ts,
-               max(te) AS last_ts,
-               max(pct) AS max_fall_pct,
-               max(streak) FILTER (WHERE outcome = 'WIN') AS longest_win,
-               max(streak) FILTER (WHERE outcome = 'LOSS') AS longest_loss,
-               -- where the run ends (running values: their last is their maximum)
-               max(peak) AS peak,
-               max(base) AS base,
-               max(ARRAY[round_number, bet_slot::bigint]) AS last_k,
-               max(wl) FILTER (WHERE outcome = 'WIN') AS last_win,
-               max(wl) FILTER (WHERE outcome = 'LOSS') AS last_loss
-          FROM folded
-         GROUP BY run
-    ),
-    worst AS MATERIALIZED (
-        SELECT DISTINCT ON (run) run, fall, peak, round_number, bet_slot, ts
-          FROM folded
-         ORDER BY run, fall DESC, ts, i
-    ),
-    games AS MATERIALIZED (
-        SELECT run, jsonb_object_agg(game_name, jsonb_build_array(bets, staked)) AS g
-          FROM (SELECT run, game_name, count(*) AS bets, sum(sf) AS staked
-                  FROM folded
-                 WHERE bet
-                 GROUP BY 1, 2) per_game
-         GROUP BY run
-    ),
-    new_state AS MATERIALIZED (
-        SELECT u.run, jsonb_build_object(
-'rows', coalesce((u.st->>'rows')::bigint, 0) + a.rows,
-'wins', coalesce((u.st->>'wins')::bigint, 0) + a.wins,
-'losses', coalesce((u.st->>'losses')::bigint, 0) + a.losses,
-'skips', coalesce((u.st->>'skips')::bigint, 0) + a.skips,
-'errors', coalesce((u.st->>'errors')::bigint, 0) + a.errors,
-'bets', coalesce((u.st->>'bets')::bigint, 0) + a.bets,
-'sp', coalesce((u.st->>'sp')::float8, 0) + a.sp,
-'spp', coalesce((u.st->>'spp')::float8, 0) + a.spp,
-'ss', coalesce((u.st->>'ss')::float8, 0) + a.ss,
-'sss', coalesce((u.st->>'sss')::float8, 0) + a.sss,
-'sps', coalesce((u.st->>'sps')::float8, 0) + a.sps,
-'sg', coalesce((u.st->>'sg')::float8, 0) + a.sg,
-'sgg', coalesce((u.st->>'sgg')::float8, 0) + a.sgg,
-'sr', coalesce((u.st->>'sr')::float8, 0) + a.sr,
-'srr', coalesce((u.st->>'srr')::float8, 0) + a.srr,
-'total_profit', (coalesce((u.st->>'total_profit')::numeric, 0) + a.total_profit)::text,
-'total_staked', (coalesce((u.st->>'total_staked')::numeric, 0) + a.total_staked)::text,
-'games', (SELECT coalesce(jsonb_object_agg(key, jsonb_build_array(
-                     coalesce((o.value->>0)::bigint, 0) + coalesce((n.value->>0)::bigint, 0),
-                     coalesce((o.value->>1)::float8, 0) + coalesce((n.value->>1)::float8, 0)
-                 )), '{}'::jsonb)
-            FROM jsonb_each(coalesce(u.st->'games', '{}'::jsonb)) o
-            FULL JOIN jsonb_each(coalesce(g.g, '{}'::jsonb)) n USING (key)),
-'first_ts', to_char((least((u.st->>'first_ts')::timestamptz, a.first_ts)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
-'last_ts', to_char((greatest((u.st->>'last_ts')::timestamptz, a.last_ts)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
-'first_balance', a.base::text,
-'has_first', true,
-'cum', (u.c0 + a.total_profit)::text,
-'peak', a.peak::text,
-'max_fall_pct', greatest((u.st->>'max_fall_pct')::float8, a.max_fall_pct),
-'fall', CASE WHEN (u.st->'fall' IS NULL OR jsonb_typeof(u.st->'fall') = 'null' OR w.fall > (u.st->>'fall')::numeric OR (w.fall = (u.st->>'fall')::numeric AND w.ts < (u.st->>'fall_ts')::timestamptz)) THEN to_jsonb(w.fall::text) ELSE u.st->'fall' END,
-'fall_peak', CASE WHEN (u.st->'fall' IS NULL OR jsonb_typeof(u.st->'fall') = 'null' OR w.fall > (u.st->>'fall')::numeric OR (w.fall = (u.st->>'fall')::numeric AND w.ts < (u.st->>'fall_ts')::timestamptz)) THEN to_jsonb(w.peak::text) ELSE u.st->'fall_peak' END,
-'fall_round', CASE WHEN (u.st->'fall' IS NULL OR jsonb_typeof(u.st->'fall') = 'null' OR w.fall > (u.st->>'fall')::numeric OR (w.fall = (u.st->>'fall')::numeric AND w.ts < (u.st->>'fall_ts')::timestamptz)) THEN to_jsonb(w.round_number) ELSE u.st->'fall_round' END,
-'fall_slot', CASE WHEN (u.st->'fall' IS NULL OR jsonb_typeof(u.st->'fall') = 'null' OR w.fall > (u.st->>'fall')::numeric OR (w.fall = (u.st->>'fall')::numeric AND w.ts < (u.st->>'fall_ts')::timestamptz)) THEN to_jsonb(w.bet_slot) ELSE u.st->'fall_slot' END,
-'fall_ts', CASE WHEN (u.st->'fall' IS NULL OR jsonb_typeof(u.st->'fall') = 'null' OR w.fall > (u.st->>'fall')::numeric OR (w.fall = (u.st->>'fall')::numeric AND w.ts < (u.st->>'fall_ts')::timestamptz)) THEN to_jsonb(to_char((w.ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')) ELSE u.st->'fall_ts' END,
-'win_run', CASE WHEN a.last_win IS NULL AND a.last_loss IS NULL THEN u.w0
-                WHEN coalesce(a.last_win, 0) > coalesce(a.last_loss, 0)
-                THEN a.last_win - coalesce(a.last_loss, -u.w0)
-                ELSE 0 END,
-'loss_run', CASE WHEN a.last_win IS NULL AND a.last_loss IS NULL THEN u.l0
-                 WHEN coalesce(a.last_loss, 0) > coalesce(a.last_win, 0)
-                 THEN a.last_loss - coalesce(a.last_win, -u.l0)
-                 ELSE 0 END,
-'longest_win', greatest(coalesce((u.st->>'longest_win')::bigint, 0), a.longest_win),
-'longest_loss', greatest(coalesce((u.st->>'longest_loss')::bigint, 0), a.longest_loss),
-'last_round', a.last_k[1],
-'last_slot', a.last_k[2]) AS state
-          FROM runs u
-          JOIN agg a USING (run)
-          JOIN worst w USING (run)
-          LEFT JOIN games g USING (run)
-         WHERE u.append
-    )
-    UPDATE strategy_run_rollups r
-       SET state = CASE WHEN u.append THEN f.state ELSE r.state END,
-           stale = NOT u.append,
-           stale_round = CASE
-               WHEN u.append THEN NULL
-               WHEN NOT u.stale OR u.stale_round IS NULL
-                 OR (u.k[1], u.k[2]) < (u.stale_round, u.stale_slot)
-               THEN u.k[1] ELSE u.stale_round END,
-           stale_slot = CASE
-               WHEN u.append THEN NULL
-               WHEN NOT u.stale OR u.stale_round IS NULL
-                 OR (u.k[1], u.k[2]) < (u.stale_round, u.stale_slot)
-               THEN u.k[2]::smallint ELSE u.stale_slot END
-      FROM runs u
-      LEFT JOIN new_state f USING (run)
-     WHERE r.strategy_name = u.strategy_name
-       AND r.bot_id = u.bot_id
-       AND r.session_id = u.session_id;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION crashdb_strategy_runs_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM strategy_run_rollups;
-    RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER trg_crash_rounds_strategy_runs_truncate AFTER TRUNCATE ON crash_game_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_strategy_runs_truncate();
-
-UPDATE alembic_version SET version_num='0005_strategy_fold' WHERE alembic_version.version_num = '0004_strategy_runs';
-
--- Running upgrade 0005_strategy_fold -> 0006_game_own
-
-CREATE INDEX idx_crash_rounds_game_own ON crash_game_rounds (game_name, bot_id, session_id) INCLUDE (crash_multiplier, round_start_timestamp, round_number, is_valid) WHERE round_external_id IS NULL;
-
-UPDATE alembic_version SET version_num='0006_game_own' WHERE alembic_version.version_num = '0005_strategy_fold';
-
--- Running upgrade 0006_game_own -> 0007_game_rounds
-
-CREATE TABLE game_round_rollups (
-    game_name VARCHAR(32) NOT NULL,
-    platform_code VARCHAR(32) NOT NULL,
-    round_external_id VARCHAR(128) NOT NULL,
-    crash_multiplier NUMERIC(12, 2) NOT NULL,
-    crash_multiplier_max NUMERIC(12, 2) NOT NULL,
-    round_start_timestamp TIMESTAMP WITH TIME ZONE NOT NULL,
-    round_number BIGINT NOT NULL,
-    reports INTEGER NOT NULL,
-    CONSTRAINT pk_game_round_rollups PRIMARY KEY (game_name, platform_code, round_external_id)
-);
-
-CREATE INDEX idx_game_round_rollups_stream ON game_round_rollups (game_name, platform_code, round_start_timestamp, round_number) INCLUDE (crash_multiplier, crash_multiplier_max, reports);
-
-CREATE TABLE game_round_pending (
-    id BIGSERIAL NOT NULL,
-    game_name VARCHAR(32) NOT NULL,
-    platform_code VARCHAR(32) NOT NULL,
-    round_external_id VARCHAR(128) NOT NULL,
-    CONSTRAINT pk_game_round_pending PRIMARY KEY (id)
-);
-
-CREATE INDEX idx_game_round_pending_key ON game_round_pending (game_name, platform_code, round_external_id);
-
-DROP INDEX idx_crash_rounds_game_own;
-
-CREATE INDEX idx_crash_rounds_game_own ON crash_game_rounds (game_name, bot_id, session_id) INCLUDE (crash_multiplier, round_start_timestamp, round_number, is_valid) WHERE round_external_id IS NULL OR platform_code IS NULL;
-
-CREATE FUNCTION crashdb_game_rounds_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    min_rows integer := coalesce(nullif(current_setting('crashdb.rollup_fold_min_rows', true), ''), '1000')::int;
-BEGIN
-    IF (SELECT count(*) FROM (SELECT FROM new_rounds LIMIT min_rows) s) >= min_rows
-       AND pg_try_advisory_xact_lock(7417000007) THEN
-        INSERT INTO game_round_rollups AS g (game_name, platform_code, round_external_id, crash_multiplier, crash_multiplier_max, round_start_timestamp, round_number, reports)
-SELECT game_name, platform_code, round_external_id, min(crash_multiplier), max(crash_multiplier), min(round_start_timestamp),
-       min(round_number), count(*)
-  FROM new_rounds
- WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL AND crash_multiplier IS NOT NULL AND is_valid
- GROUP BY game_name, platform_code, round_external_id
-         ORDER BY game_name, platform_code, round_external_id
-        ON CONFLICT (game_name, platform_code, round_external_id) DO UPDATE SET
-            crash_multiplier = least(g.crash_multiplier, EXCLUDED.crash_multiplier),
-            crash_multiplier_max = greatest(g.crash_multiplier_max, EXCLUDED.crash_multiplier_max),
-            round_start_timestamp = least(g.round_start_timestamp, EXCLUDED.round_start_timestamp),
-            round_number = least(g.round_number, EXCLUDED.round_number),
-            reports = g.reports + EXCLUDED.reports;
+    PERFORM 1
+       FROM session_logs s
+       JOIN (SELECT DISTINCT bot_id, session_id FROM new_rounds) k
+         ON s.bot_id = k.bot_id AND s.session_id = k.session_id
+      ORDER BY s.bot_id, s.session_id
+        FOR NO KEY UPDATE OF s;
+    IF (SELECT count(*) FROM (SELECT 1 FROM new_rounds LIMIT 5000) AS n) < 5000 THEN
+        INSERT INTO run_summaries AS r (bot_id, session_id, strategy_name, game_name, platform_code)
+        SELECT DISTINCT bot_id, session_id, coalesce(strategy_name, ''), game_name,
+               coalesce(platform_code, '')
+          FROM new_rounds AS n
+         WHERE true
+         ORDER BY 1, 2, 3, 4, 5
+            ON CONFLICT (bot_id, session_id, strategy_name, game_name, platform_code)
+            DO UPDATE SET dirty = r.dirty WHERE false;
+        UPDATE run_summaries
+           SET dirty = true
+          FROM (SELECT bot_id, session_id, coalesce(strategy_name, '') AS strategy_name, game_name,
+                       coalesce(platform_code, '') AS platform_code, min(round_number) AS first_round
+                  FROM new_rounds AS n0
+                 GROUP BY bot_id, session_id, coalesce(strategy_name, ''), game_name,
+                          coalesce(platform_code, '')) AS m
+         WHERE run_summaries.bot_id = m.bot_id AND run_summaries.session_id = m.session_id
+           AND run_summaries.strategy_name = m.strategy_name
+           AND run_summaries.game_name = m.game_name
+           AND run_summaries.platform_code = m.platform_code
+           AND run_summaries.rounds > 0
+           AND NOT run_summaries.dirty
+           AND (m.first_round < run_summaries.last_round
+                OR (m.first_round = run_summaries.last_round
+                    AND EXISTS (SELECT 1 FROM new_rounds AS n
+                                 WHERE n.bot_id = m.bot_id AND n.session_id = m.session_id
+                                   AND coalesce(n.strategy_name, '') = m.strategy_name
+                                   AND n.game_name = m.game_name
+                                   AND coalesce(n.platform_code, '') = m.platform_code
+                                   AND n.round_number = run_summaries.last_round
+                                   AND n.bet_slot <= run_summaries.last_slot)));
+        INSERT INTO run_summaries AS r (bot_id, session_id, strategy_name, game_name, platform_code, rounds, wins, losses, skips, errors, bets, total_staked, total_profit, sum_profit, sum_profit_sq, sum_stake, sum_stake_sq, sum_profit_stake, sum_gain, sum_gain_sq, sum_return, sum_return_sq, crash_count, crash_sum, crash_min, crash_max, largest_win, largest_loss, first_ts, last_ts, last_end_ts, first_balance, last_balance, last_round, last_slot, peak, peak_round, peak_ts, max_drawdown, max_drawdown_pct, drawdown_start_round, drawdown_start_ts, drawdown_end_round, drawdown_end_ts, win_run, loss_run, longest_win, longest_loss, dirty)
+        SELECT f.*, false
+          FROM (
+        WITH src AS (
+            SELECT bot_id COLLATE "C" AS bot_id, session_id COLLATE "C" AS session_id,
+                   coalesce(strategy_name, '') COLLATE "C" AS strategy_name, game_name COLLATE "C" AS game_name,
+                   coalesce(platform_code, '') COLLATE "C" AS platform_code,
+                   round_number, bet_slot,
+                   round_start_timestamp AS ts,
+                   coalesce(round_end_timestamp, round_start_timestamp) AS te,
+                   round_outcome AS outcome,
+                   profit_loss AS profit,
+                   stake_value AS stake,
+                   crash_multiplier AS crash,
+                   running_balance_before AS balance_before,
+                   running_balance_after AS balance_after,
+                   CASE WHEN stake_value > 0 AND round_outcome <> 'SKIP' THEN 1 ELSE 0 END AS bet,
+                   CAST(profit_loss AS DOUBLE PRECISION) AS pf,
+                   CAST(stake_value AS DOUBLE PRECISION) AS sf
+              FROM (SELECT n.*
+           FROM new_rounds AS n
+           JOIN run_summaries AS d
+             ON d.bot_id = n.bot_id AND d.session_id = n.session_id
+            AND d.strategy_name = coalesce(n.strategy_name, '') AND d.game_name = n.game_name
+            AND d.platform_code = coalesce(n.platform_code, '')
+          WHERE NOT d.dirty AND NOT d.stale) AS rounds_to_fold
+        ),
+        seed AS (
+            SELECT d.*
+          FROM run_summaries AS d
+          JOIN (SELECT DISTINCT bot_id, session_id, coalesce(strategy_name, '') AS strategy_name,
+                       game_name, coalesce(platform_code, '') AS platform_code
+                  FROM new_rounds AS n0) AS k
+            ON d.bot_id = k.bot_id AND d.session_id = k.session_id
+           AND d.strategy_name = k.strategy_name AND d.game_name = k.game_name
+           AND d.platform_code = k.platform_code
+         WHERE NOT d.dirty AND NOT d.stale AND d.rounds > 0
+        ),
+        seq AS (
+            SELECT s.*,
+                   coalesce(p.total_profit, 0) + sum(s.profit) OVER w AS cum,
+                   sum(CASE WHEN s.outcome = 'WIN' THEN 1 ELSE 0 END) OVER w AS cw,
+                   sum(CASE WHEN s.outcome = 'LOSS' THEN 1 ELSE 0 END) OVER w AS cl,
+                   row_number() OVER w AS i,
+                   CASE WHEN p.bot_id IS NULL THEN first_value(s.balance_before) OVER w
+                        ELSE p.first_balance END AS base,
+                   coalesce(p.peak, 0) AS p0,
+                   coalesce(p.win_run, 0) AS w0,
+                   coalesce(p.loss_run, 0) AS l0
+              FROM src s
+              LEFT JOIN seed p
+                ON p.bot_id = s.bot_id AND p.session_id = s.session_id
+               AND p.strategy_name = s.strategy_name AND p.game_name = s.game_name
+               AND p.platform_code = s.platform_code
+            WINDOW w AS (PARTITION BY s.bot_id, s.session_id, s.strategy_name, s.game_name,
+                                      s.platform_code
+                         ORDER BY s.round_number, s.bet_slot
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        ),
+        peaks AS (
+            SELECT q.*,
+                   CASE WHEN max(q.cum) OVER w > q.p0 THEN max(q.cum) OVER w ELSE q.p0 END AS peak,
+                   max(CASE WHEN q.outcome = 'LOSS' THEN q.cw END) OVER w AS cw_at_loss,
+                   max(CASE WHEN q.outcome = 'WIN' THEN q.cl END) OVER w AS cl_at_win
+              FROM seq q
+            WINDOW w AS (PARTITION BY q.bot_id, q.session_id, q.strategy_name, q.game_name,
+                                      q.platform_code
+                         ORDER BY q.round_number, q.bet_slot
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        ),
+        falls AS (
+            SELECT k.*,
+                   k.peak - k.cum AS fall,
+                   CASE WHEN k.base IS NOT NULL AND k.base + k.peak <> 0
+                        THEN CAST(k.peak - k.cum AS DOUBLE PRECISION)
+                             / CAST(k.base + k.peak AS DOUBLE PRECISION) END AS fall_pct,
+                   CASE WHEN k.outcome = 'WIN' THEN
+                        CASE WHEN k.cw_at_loss IS NULL THEN k.cw + k.w0 ELSE k.cw - k.cw_at_loss END
+                   END AS win_streak,
+                   CASE WHEN k.outcome = 'LOSS' THEN
+                        CASE WHEN k.cl_at_win IS NULL THEN k.cl + k.l0 ELSE k.cl - k.cl_at_win END
+                   END AS loss_streak,
+                   -- the last round at the running peak so far (where the current fall started)
+                   max(CASE WHEN k.cum = k.peak THEN k.i END) OVER w AS peak_i,
+                   max(k.peak - k.cum) OVER p AS worst_fall,
+                   count(*) OVER p AS n
+              FROM peaks k
+            WINDOW w AS (PARTITION BY k.bot_id, k.session_id, k.strategy_name, k.game_name,
+                                      k.platform_code
+                         ORDER BY k.round_number, k.bet_slot
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+                   p AS (PARTITION BY k.bot_id, k.session_id, k.strategy_name, k.game_name,
+                                      k.platform_code)
+        ),
+        -- The rows the summary needs values of (the last one, the trough of the worst fall, the last
+        -- win and loss, the peaks the falls started from), marked with whole-partition windows: no
+        -- join back to the rows.
+        marks AS (
+            SELECT f.*,
+                   min(CASE WHEN f.fall = f.worst_fall THEN f.i END) OVER p AS worst_i,
+                   max(CASE WHEN f.outcome = 'WIN' THEN f.i END) OVER p AS last_win_i,
+                   max(CASE WHEN f.outcome = 'LOSS' THEN f.i END) OVER p AS last_loss_i,
+                   max(CASE WHEN f.i = f.n THEN f.peak_i END) OVER p AS end_peak_i
+              FROM falls f
+            WINDOW p AS (PARTITION BY f.bot_id, f.session_id, f.strategy_name, f.game_name,
+                                      f.platform_code)
+        ),
+        marks2 AS (
+            SELECT m.*,
+                   max(CASE WHEN m.i = m.worst_i THEN m.peak_i END) OVER p AS worst_peak_i
+              FROM marks m
+            WINDOW p AS (PARTITION BY m.bot_id, m.session_id, m.strategy_name, m.game_name,
+                                      m.platform_code)
+        ),
+        agg AS (
+            SELECT bot_id, session_id, strategy_name, game_name, platform_code,
+                   count(*) AS rounds,
+                   sum(CASE WHEN outcome = 'WIN' THEN 1 ELSE 0 END) AS wins,
+                   sum(CASE WHEN outcome = 'LOSS' THEN 1 ELSE 0 END) AS losses,
+                   sum(CASE WHEN outcome = 'SKIP' THEN 1 ELSE 0 END) AS skips,
+                   sum(CASE WHEN outcome = 'ERROR' THEN 1 ELSE 0 END) AS errors,
+                   sum(bet) AS bets,
+                   sum(CASE WHEN bet = 1 THEN stake ELSE 0 END) AS total_staked,
+                   sum(profit) AS total_profit,
+                   coalesce(sum(CASE WHEN bet = 1 THEN pf END), 0) AS sum_profit,
+                   coalesce(sum(CASE WHEN bet = 1 THEN pf * pf END), 0) AS sum_profit_sq,
+                   coalesce(sum(CASE WHEN bet = 1 THEN sf END), 0) AS sum_stake,
+                   coalesce(sum(CASE WHEN bet = 1 THEN sf * sf END), 0) AS sum_stake_sq,
+                   coalesce(sum(CASE WHEN bet = 1 THEN pf * sf END), 0) AS sum_profit_stake,
+                   coalesce(sum(CASE WHEN bet = 1 AND pf > 0 THEN pf END), 0) AS sum_gain,
+                   coalesce(sum(CASE WHEN bet = 1 AND pf > 0 THEN pf * pf END), 0) AS sum_gain_sq,
+                   coalesce(sum(CASE WHEN bet = 1 THEN pf / sf END), 0) AS sum_return,
+                   coalesce(sum(CASE WHEN bet = 1 THEN (pf / sf) * (pf / sf) END), 0) AS sum_return_sq,
+                   count(crash) AS crash_count,
+                   sum(crash) AS crash_sum,
+                   min(crash) AS crash_min,
+                   max(crash) AS crash_max,
+                   max(profit) AS largest_win,
+                   min(profit) AS largest_loss,
+                   min(ts) AS first_ts,
+                   max(ts) AS last_ts,
+                   max(te) AS last_end_ts,
+                   max(base) AS base,
+                   max(peak) AS peak,
+                   max(fall) AS max_fall,
+                   max(fall_pct) AS max_fall_pct,
+                   max(win_streak) AS longest_win,
+                   max(loss_streak) AS longest_loss,
+                   max(last_win_i) AS last_win_i,
+                   max(last_loss_i) AS last_loss_i,
+                   max(end_peak_i) AS end_peak_i,
+                   max(worst_peak_i) AS worst_peak_i,
+                   max(CASE WHEN i = n THEN round_number END) AS last_round,
+                   max(CASE WHEN i = n THEN bet_slot END) AS last_slot,
+                   max(CASE WHEN i = n THEN balance_after END) AS last_balance,
+                   max(CASE WHEN i = worst_i THEN round_number END) AS worst_round,
+                   max(CASE WHEN i = worst_i THEN ts END) AS worst_ts,
+                   max(CASE WHEN i = last_win_i THEN win_streak END) AS trail_win,
+                   max(CASE WHEN i = last_loss_i THEN loss_streak END) AS trail_loss,
+                   max(CASE WHEN i = end_peak_i THEN round_number END) AS peak_round,
+                   max(CASE WHEN i = end_peak_i THEN ts END) AS peak_ts,
+                   max(CASE WHEN i = worst_peak_i THEN round_number END) AS start_round,
+                   max(CASE WHEN i = worst_peak_i THEN ts END) AS start_ts
+              FROM marks2
+             GROUP BY bot_id, session_id, strategy_name, game_name, platform_code
+        )
+        SELECT a.bot_id, a.session_id, a.strategy_name, a.game_name, a.platform_code,
+               coalesce(p.rounds, 0) + a.rounds AS rounds,
+               coalesce(p.wins, 0) + a.wins AS wins,
+               coalesce(p.losses, 0) + a.losses AS losses,
+               coalesce(p.skips, 0) + a.skips AS skips,
+               coalesce(p.errors, 0) + a.errors AS errors,
+               coalesce(p.bets, 0) + a.bets AS bets,
+               coalesce(p.total_staked, 0) + a.total_staked AS total_staked,
+               coalesce(p.total_profit, 0) + a.total_profit AS total_profit,
+               coalesce(p.sum_profit, 0) + a.sum_profit AS sum_profit,
+               coalesce(p.sum_profit_sq, 0) + a.sum_profit_sq AS sum_profit_sq,
+               coalesce(p.sum_stake, 0) + a.sum_stake AS sum_stake,
+               coalesce(p.sum_stake_sq, 0) + a.sum_stake_sq AS sum_stake_sq,
+               coalesce(p.sum_profit_stake, 0) + a.sum_profit_stake AS sum_profit_stake,
+               coalesce(p.sum_gain, 0) + a.sum_gain AS sum_gain,
+               coalesce(p.sum_gain_sq, 0) + a.sum_gain_sq AS sum_gain_sq,
+               coalesce(p.sum_return, 0) + a.sum_return AS sum_return,
+               coalesce(p.sum_return_sq, 0) + a.sum_return_sq AS sum_return_sq,
+               coalesce(p.crash_count, 0) + a.crash_count AS crash_count,
+               CASE WHEN p.crash_sum IS NULL THEN a.crash_sum
+                    WHEN a.crash_sum IS NULL THEN p.crash_sum
+                    ELSE p.crash_sum + a.crash_sum END AS crash_sum,
+               CASE WHEN p.crash_min IS NULL OR a.crash_min < p.crash_min
+                    THEN a.crash_min ELSE p.crash_min END AS crash_min,
+               CASE WHEN p.crash_max IS NULL OR a.crash_max > p.crash_max
+                    THEN a.crash_max ELSE p.crash_max END AS crash_max,
+               CASE WHEN p.largest_win IS NULL OR a.largest_win > p.largest_win
+                    THEN a.largest_win ELSE p.largest_win END AS largest_win,
+               CASE WHEN p.largest_loss IS NULL OR a.largest_loss < p.largest_loss
+                    THEN a.largest_loss ELSE p.largest_loss END AS largest_loss,
+               CASE WHEN p.first_ts IS NULL OR a.first_ts < p.first_ts
+                    THEN a.first_ts ELSE p.first_ts END AS first_ts,
+               CASE WHEN p.last_ts IS NULL OR a.last_ts > p.last_ts
+                    THEN a.last_ts ELSE p.last_ts END AS last_ts,
+               CASE WHEN p.last_end_ts IS NULL OR a.last_end_ts > p.last_end_ts
+                    THEN a.last_end_ts ELSE p.last_end_ts END AS last_end_ts,
+               CASE WHEN p.bot_id IS NULL THEN a.base ELSE p.first_balance END AS first_balance,
+               a.last_balance,
+               a.last_round,
+               a.last_slot,
+               a.peak,
+               CASE WHEN a.end_peak_i IS NULL THEN p.peak_round ELSE a.peak_round END AS peak_round,
+               CASE WHEN a.end_peak_i IS NULL THEN p.peak_ts ELSE a.peak_ts END AS peak_ts,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN a.max_fall ELSE coalesce(p.max_drawdown, 0) END AS max_drawdown,
+               CASE WHEN p.max_drawdown_pct IS NULL OR a.max_fall_pct > p.max_drawdown_pct
+                    THEN a.max_fall_pct ELSE p.max_drawdown_pct END AS max_drawdown_pct,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN CASE WHEN a.worst_peak_i IS NULL THEN p.peak_round ELSE a.start_round END
+                    ELSE p.drawdown_start_round END AS drawdown_start_round,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN CASE WHEN a.worst_peak_i IS NULL THEN p.peak_ts ELSE a.start_ts END
+                    ELSE p.drawdown_start_ts END AS drawdown_start_ts,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN a.worst_round ELSE p.drawdown_end_round END AS drawdown_end_round,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN a.worst_ts ELSE p.drawdown_end_ts END AS drawdown_end_ts,
+               CASE WHEN a.last_win_i IS NULL AND a.last_loss_i IS NULL THEN coalesce(p.win_run, 0)
+                    WHEN coalesce(a.last_win_i, 0) > coalesce(a.last_loss_i, 0) THEN a.trail_win
+                    ELSE 0 END AS win_run,
+               CASE WHEN a.last_win_i IS NULL AND a.last_loss_i IS NULL THEN coalesce(p.loss_run, 0)
+                    WHEN coalesce(a.last_loss_i, 0) > coalesce(a.last_win_i, 0) THEN a.trail_loss
+                    ELSE 0 END AS loss_run,
+               CASE WHEN coalesce(a.longest_win, 0) > coalesce(p.longest_win, 0)
+                    THEN coalesce(a.longest_win, 0) ELSE coalesce(p.longest_win, 0) END AS longest_win,
+               CASE WHEN coalesce(a.longest_loss, 0) > coalesce(p.longest_loss, 0)
+                    THEN coalesce(a.longest_loss, 0) ELSE coalesce(p.longest_loss, 0) END AS longest_loss
+          FROM agg a
+          LEFT JOIN seed p
+            ON p.bot_id = a.bot_id AND p.session_id = a.session_id
+           AND p.strategy_name = a.strategy_name AND p.game_name = a.game_name
+           AND p.platform_code = a.platform_code
+               ) AS f
+         WHERE true
+            ON CONFLICT (bot_id, session_id, strategy_name, game_name, platform_code)
+            DO UPDATE SET rounds = excluded.rounds, wins = excluded.wins, losses = excluded.losses, skips = excluded.skips, errors = excluded.errors, bets = excluded.bets, total_staked = excluded.total_staked, total_profit = excluded.total_profit, sum_profit = excluded.sum_profit, sum_profit_sq = excluded.sum_profit_sq, sum_stake = excluded.sum_stake, sum_stake_sq = excluded.sum_stake_sq, sum_profit_stake = excluded.sum_profit_stake, sum_gain = excluded.sum_gain, sum_gain_sq = excluded.sum_gain_sq, sum_return = excluded.sum_return, sum_return_sq = excluded.sum_return_sq, crash_count = excluded.crash_count, crash_sum = excluded.crash_sum, crash_min = excluded.crash_min, crash_max = excluded.crash_max, largest_win = excluded.largest_win, largest_loss = excluded.largest_loss, first_ts = excluded.first_ts, last_ts = excluded.last_ts, last_end_ts = excluded.last_end_ts, first_balance = excluded.first_balance, last_balance = excluded.last_balance, last_round = excluded.last_round, last_slot = excluded.last_slot, peak = excluded.peak, peak_round = excluded.peak_round, peak_ts = excluded.peak_ts, max_drawdown = excluded.max_drawdown, max_drawdown_pct = excluded.max_drawdown_pct, drawdown_start_round = excluded.drawdown_start_round, drawdown_start_ts = excluded.drawdown_start_ts, drawdown_end_round = excluded.drawdown_end_round, drawdown_end_ts = excluded.drawdown_end_ts, win_run = excluded.win_run, loss_run = excluded.loss_run, longest_win = excluded.longest_win, longest_loss = excluded.longest_loss, dirty = false;
+        IF EXISTS (SELECT 1 FROM run_summaries WHERE dirty) THEN
+            INSERT INTO run_summaries AS r (bot_id, session_id, strategy_name, game_name, platform_code, rounds, wins, losses, skips, errors, bets, total_staked, total_profit, sum_profit, sum_profit_sq, sum_stake, sum_stake_sq, sum_profit_stake, sum_gain, sum_gain_sq, sum_return, sum_return_sq, crash_count, crash_sum, crash_min, crash_max, largest_win, largest_loss, first_ts, last_ts, last_end_ts, first_balance, last_balance, last_round, last_slot, peak, peak_round, peak_ts, max_drawdown, max_drawdown_pct, drawdown_start_round, drawdown_start_ts, drawdown_end_round, drawdown_end_ts, win_run, loss_run, longest_win, longest_loss, dirty)
+            SELECT f.*, false
+              FROM (
+            WITH src AS (
+                SELECT bot_id COLLATE "C" AS bot_id, session_id COLLATE "C" AS session_id,
+                       coalesce(strategy_name, '') COLLATE "C" AS strategy_name, game_name COLLATE "C" AS game_name,
+                       coalesce(platform_code, '') COLLATE "C" AS platform_code,
+                       round_number, bet_slot,
+                       round_start_timestamp AS ts,
+                       coalesce(round_end_timestamp, round_start_timestamp) AS te,
+                       round_outcome AS outcome,
+                       profit_loss AS profit,
+                       stake_value AS stake,
+                       crash_multiplier AS crash,
+                       running_balance_before AS balance_before,
+                       running_balance_after AS balance_after,
+                       CASE WHEN stake_value > 0 AND round_outcome <> 'SKIP' THEN 1 ELSE 0 END AS bet,
+                       CAST(profit_loss AS DOUBLE PRECISION) AS pf,
+                       CAST(stake_value AS DOUBLE PRECISION) AS sf
+                  FROM (SELECT c.*
+               FROM crash_game_rounds AS c
+               JOIN run_summaries AS d
+                 ON d.bot_id = c.bot_id AND d.session_id = c.session_id
+                AND d.strategy_name = coalesce(c.strategy_name, '') AND d.game_name = c.game_name
+                AND d.platform_code = coalesce(c.platform_code, '')
+              WHERE d.dirty) AS rounds_to_fold
+            ),
+            seed AS (
+                SELECT * FROM run_summaries WHERE false
+            ),
+            seq AS (
+                SELECT s.*,
+                       coalesce(p.total_profit, 0) + sum(s.profit) OVER w AS cum,
+                       sum(CASE WHEN s.outcome = 'WIN' THEN 1 ELSE 0 END) OVER w AS cw,
+                       sum(CASE WHEN s.outcome = 'LOSS' THEN 1 ELSE 0 END) OVER w AS cl,
+                       row_number() OVER w AS i,
+                       CASE WHEN p.bot_id IS NULL THEN first_value(s.balance_before) OVER w
+                            ELSE p.first_balance END AS base,
+                       coalesce(p.peak, 0) AS p0,
+                       coalesce(p.win_run, 0) AS w0,
+                       coalesce(p.loss_run, 0) AS l0
+                  FROM src s
+                  LEFT JOIN seed p
+                    ON p.bot_id = s.bot_id AND p.session_id = s.session_id
+                   AND p.strategy_name = s.strategy_name AND p.game_name = s.game_name
+                   AND p.platform_code = s.platform_code
+                WINDOW w AS (PARTITION BY s.bot_id, s.session_id, s.strategy_name, s.game_name,
+                                          s.platform_code
+                             ORDER BY s.round_number, s.bet_slot
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+            ),
+            peaks AS (
+                SELECT q.*,
+                       CASE WHEN max(q.cum) OVER w > q.p0 THEN max(q.cum) OVER w ELSE q.p0 END AS peak,
+                       max(CASE WHEN q.outcome = 'LOSS' THEN q.cw END) OVER w AS cw_at_loss,
+                       max(CASE WHEN q.outcome = 'WIN' THEN q.cl END) OVER w AS cl_at_win
+                  FROM seq q
+                WINDOW w AS (PARTITION BY q.bot_id, q.session_id, q.strategy_name, q.game_name,
+                                          q.platform_code
+                             ORDER BY q.round_number, q.bet_slot
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+            ),
+            falls AS (
+                SELECT k.*,
+                       k.peak - k.cum AS fall,
+                       CASE WHEN k.base IS NOT NULL AND k.base + k.peak <> 0
+                            THEN CAST(k.peak - k.cum AS DOUBLE PRECISION)
+                                 / CAST(k.base + k.peak AS DOUBLE PRECISION) END AS fall_pct,
+                       CASE WHEN k.outcome = 'WIN' THEN
+                            CASE WHEN k.cw_at_loss IS NULL THEN k.cw + k.w0 ELSE k.cw - k.cw_at_loss END
+                       END AS win_streak,
+                       CASE WHEN k.outcome = 'LOSS' THEN
+                            CASE WHEN k.cl_at_win IS NULL THEN k.cl + k.l0 ELSE k.cl - k.cl_at_win END
+                       END AS loss_streak,
+                       -- the last round at the running peak so far (where the current fall started)
+                       max(CASE WHEN k.cum = k.peak THEN k.i END) OVER w AS peak_i,
+                       max(k.peak - k.cum) OVER p AS worst_fall,
+                       count(*) OVER p AS n
+                  FROM peaks k
+                WINDOW w AS (PARTITION BY k.bot_id, k.session_id, k.strategy_name, k.game_name,
+                                          k.platform_code
+                             ORDER BY k.round_number, k.bet_slot
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+                       p AS (PARTITION BY k.bot_id, k.session_id, k.strategy_name, k.game_name,
+                                          k.platform_code)
+            ),
+            -- The rows the summary needs values of (the last one, the trough of the worst fall, the last
+            -- win and loss, the peaks the falls started from), marked with whole-partition windows: no
+            -- join back to the rows.
+            marks AS (
+                SELECT f.*,
+                       min(CASE WHEN f.fall = f.worst_fall THEN f.i END) OVER p AS worst_i,
+                       max(CASE WHEN f.outcome = 'WIN' THEN f.i END) OVER p AS last_win_i,
+                       max(CASE WHEN f.outcome = 'LOSS' THEN f.i END) OVER p AS last_loss_i,
+                       max(CASE WHEN f.i = f.n THEN f.peak_i END) OVER p AS end_peak_i
+                  FROM falls f
+                WINDOW p AS (PARTITION BY f.bot_id, f.session_id, f.strategy_name, f.game_name,
+                                          f.platform_code)
+            ),
+            marks2 AS (
+                SELECT m.*,
+                       max(CASE WHEN m.i = m.worst_i THEN m.peak_i END) OVER p AS worst_peak_i
+                  FROM marks m
+                WINDOW p AS (PARTITION BY m.bot_id, m.session_id, m.strategy_name, m.game_name,
+                                          m.platform_code)
+            ),
+            agg AS (
+                SELECT bot_id, session_id, strategy_name, game_name, platform_code,
+                       count(*) AS rounds,
+                       sum(CASE WHEN outcome = 'WIN' THEN 1 ELSE 0 END) AS wins,
+                       sum(CASE WHEN outcome = 'LOSS' THEN 1 ELSE 0 END) AS losses,
+                       sum(CASE WHEN outcome = 'SKIP' THEN 1 ELSE 0 END) AS skips,
+                       sum(CASE WHEN outcome = 'ERROR' THEN 1 ELSE 0 END) AS errors,
+                       sum(bet) AS bets,
+                       sum(CASE WHEN bet = 1 THEN stake ELSE 0 END) AS total_staked,
+                       sum(profit) AS total_profit,
+                       coalesce(sum(CASE WHEN bet = 1 THEN pf END), 0) AS sum_profit,
+                       coalesce(sum(CASE WHEN bet = 1 THEN pf * pf END), 0) AS sum_profit_sq,
+                       coalesce(sum(CASE WHEN bet = 1 THEN sf END), 0) AS sum_stake,
+                       coalesce(sum(CASE WHEN bet = 1 THEN sf * sf END), 0) AS sum_stake_sq,
+                       coalesce(sum(CASE WHEN bet = 1 THEN pf * sf END), 0) AS sum_profit_stake,
+                       coalesce(sum(CASE WHEN bet = 1 AND pf > 0 THEN pf END), 0) AS sum_gain,
+                       coalesce(sum(CASE WHEN bet = 1 AND pf > 0 THEN pf * pf END), 0) AS sum_gain_sq,
+                       coalesce(sum(CASE WHEN bet = 1 THEN pf / sf END), 0) AS sum_return,
+                       coalesce(sum(CASE WHEN bet = 1 THEN (pf / sf) * (pf / sf) END), 0) AS sum_return_sq,
+                       count(crash) AS crash_count,
+                       sum(crash) AS crash_sum,
+                       min(crash) AS crash_min,
+                       max(crash) AS crash_max,
+                       max(profit) AS largest_win,
+                       min(profit) AS largest_loss,
+                       min(ts) AS first_ts,
+                       max(ts) AS last_ts,
+                       max(te) AS last_end_ts,
+                       max(base) AS base,
+                       max(peak) AS peak,
+                       max(fall) AS max_fall,
+                       max(fall_pct) AS max_fall_pct,
+                       max(win_streak) AS longest_win,
+                       max(loss_streak) AS longest_loss,
+                       max(last_win_i) AS last_win_i,
+                       max(last_loss_i) AS last_loss_i,
+                       max(end_peak_i) AS end_peak_i,
+                       max(worst_peak_i) AS worst_peak_i,
+                       max(CASE WHEN i = n THEN round_number END) AS last_round,
+                       max(CASE WHEN i = n THEN bet_slot END) AS last_slot,
+                       max(CASE WHEN i = n THEN balance_after END) AS last_balance,
+                       max(CASE WHEN i = worst_i THEN round_number END) AS worst_round,
+                       max(CASE WHEN i = worst_i THEN ts END) AS worst_ts,
+                       max(CASE WHEN i = last_win_i THEN win_streak END) AS trail_win,
+                       max(CASE WHEN i = last_loss_i THEN loss_streak END) AS trail_loss,
+                       max(CASE WHEN i = end_peak_i THEN round_number END) AS peak_round,
+                       max(CASE WHEN i = end_peak_i THEN ts END) AS peak_ts,
+                       max(CASE WHEN i = worst_peak_i THEN round_number END) AS start_round,
+                       max(CASE WHEN i = worst_peak_i THEN ts END) AS start_ts
+                  FROM marks2
+                 GROUP BY bot_id, session_id, strategy_name, game_name, platform_code
+            )
+            SELECT a.bot_id, a.session_id, a.strategy_name, a.game_name, a.platform_code,
+                   coalesce(p.rounds, 0) + a.rounds AS rounds,
+                   coalesce(p.wins, 0) + a.wins AS wins,
+                   coalesce(p.losses, 0) + a.losses AS losses,
+                   coalesce(p.skips, 0) + a.skips AS skips,
+                   coalesce(p.errors, 0) + a.errors AS errors,
+                   coalesce(p.bets, 0) + a.bets AS bets,
+                   coalesce(p.total_staked, 0) + a.total_staked AS total_staked,
+                   coalesce(p.total_profit, 0) + a.total_profit AS total_profit,
+                   coalesce(p.sum_profit, 0) + a.sum_profit AS sum_profit,
+                   coalesce(p.sum_profit_sq, 0) + a.sum_profit_sq AS sum_profit_sq,
+                   coalesce(p.sum_stake, 0) + a.sum_stake AS sum_stake,
+                   coalesce(p.sum_stake_sq, 0) + a.sum_stake_sq AS sum_stake_sq,
+                   coalesce(p.sum_profit_stake, 0) + a.sum_profit_stake AS sum_profit_stake,
+                   coalesce(p.sum_gain, 0) + a.sum_gain AS sum_gain,
+                   coalesce(p.sum_gain_sq, 0) + a.sum_gain_sq AS sum_gain_sq,
+                   coalesce(p.sum_return, 0) + a.sum_return AS sum_return,
+                   coalesce(p.sum_return_sq, 0) + a.sum_return_sq AS sum_return_sq,
+                   coalesce(p.crash_count, 0) + a.crash_count AS crash_count,
+                   CASE WHEN p.crash_sum IS NULL THEN a.crash_sum
+                        WHEN a.crash_sum IS NULL THEN p.crash_sum
+                        ELSE p.crash_sum + a.crash_sum END AS crash_sum,
+                   CASE WHEN p.crash_min IS NULL OR a.crash_min < p.crash_min
+                        THEN a.crash_min ELSE p.crash_min END AS crash_min,
+                   CASE WHEN p.crash_max IS NULL OR a.crash_max > p.crash_max
+                        THEN a.crash_max ELSE p.crash_max END AS crash_max,
+                   CASE WHEN p.largest_win IS NULL OR a.largest_win > p.largest_win
+                        THEN a.largest_win ELSE p.largest_win END AS largest_win,
+                   CASE WHEN p.largest_loss IS NULL OR a.largest_loss < p.largest_loss
+                        THEN a.largest_loss ELSE p.largest_loss END AS largest_loss,
+                   CASE WHEN p.first_ts IS NULL OR a.first_ts < p.first_ts
+                        THEN a.first_ts ELSE p.first_ts END AS first_ts,
+                   CASE WHEN p.last_ts IS NULL OR a.last_ts > p.last_ts
+                        THEN a.last_ts ELSE p.last_ts END AS last_ts,
+                   CASE WHEN p.last_end_ts IS NULL OR a.last_end_ts > p.last_end_ts
+                        THEN a.last_end_ts ELSE p.last_end_ts END AS last_end_ts,
+                   CASE WHEN p.bot_id IS NULL THEN a.base ELSE p.first_balance END AS first_balance,
+                   a.last_balance,
+                   a.last_round,
+                   a.last_slot,
+                   a.peak,
+                   CASE WHEN a.end_peak_i IS NULL THEN p.peak_round ELSE a.peak_round END AS peak_round,
+                   CASE WHEN a.end_peak_i IS NULL THEN p.peak_ts ELSE a.peak_ts END AS peak_ts,
+                   CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                        THEN a.max_fall ELSE coalesce(p.max_drawdown, 0) END AS max_drawdown,
+                   CASE WHEN p.max_drawdown_pct IS NULL OR a.max_fall_pct > p.max_drawdown_pct
+                        THEN a.max_fall_pct ELSE p.max_drawdown_pct END AS max_drawdown_pct,
+                   CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                        THEN CASE WHEN a.worst_peak_i IS NULL THEN p.peak_round ELSE a.start_round END
+                        ELSE p.drawdown_start_round END AS drawdown_start_round,
+                   CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                        THEN CASE WHEN a.worst_peak_i IS NULL THEN p.peak_ts ELSE a.start_ts END
+                        ELSE p.drawdown_start_ts END AS drawdown_start_ts,
+                   CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                        THEN a.worst_round ELSE p.drawdown_end_round END AS drawdown_end_round,
+                   CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                        THEN a.worst_ts ELSE p.drawdown_end_ts END AS drawdown_end_ts,
+                   CASE WHEN a.last_win_i IS NULL AND a.last_loss_i IS NULL THEN coalesce(p.win_run, 0)
+                        WHEN coalesce(a.last_win_i, 0) > coalesce(a.last_loss_i, 0) THEN a.trail_win
+                        ELSE 0 END AS win_run,
+                   CASE WHEN a.last_win_i IS NULL AND a.last_loss_i IS NULL THEN coalesce(p.loss_run, 0)
+                        WHEN coalesce(a.last_loss_i, 0) > coalesce(a.last_win_i, 0) THEN a.trail_loss
+                        ELSE 0 END AS loss_run,
+                   CASE WHEN coalesce(a.longest_win, 0) > coalesce(p.longest_win, 0)
+                        THEN coalesce(a.longest_win, 0) ELSE coalesce(p.longest_win, 0) END AS longest_win,
+                   CASE WHEN coalesce(a.longest_loss, 0) > coalesce(p.longest_loss, 0)
+                        THEN coalesce(a.longest_loss, 0) ELSE coalesce(p.longest_loss, 0) END AS longest_loss
+              FROM agg a
+              LEFT JOIN seed p
+                ON p.bot_id = a.bot_id AND p.session_id = a.session_id
+               AND p.strategy_name = a.strategy_name AND p.game_name = a.game_name
+               AND p.platform_code = a.platform_code
+                   ) AS f
+             WHERE true
+                ON CONFLICT (bot_id, session_id, strategy_name, game_name, platform_code)
+                DO UPDATE SET rounds = excluded.rounds, wins = excluded.wins, losses = excluded.losses, skips = excluded.skips, errors = excluded.errors, bets = excluded.bets, total_staked = excluded.total_staked, total_profit = excluded.total_profit, sum_profit = excluded.sum_profit, sum_profit_sq = excluded.sum_profit_sq, sum_stake = excluded.sum_stake, sum_stake_sq = excluded.sum_stake_sq, sum_profit_stake = excluded.sum_profit_stake, sum_gain = excluded.sum_gain, sum_gain_sq = excluded.sum_gain_sq, sum_return = excluded.sum_return, sum_return_sq = excluded.sum_return_sq, crash_count = excluded.crash_count, crash_sum = excluded.crash_sum, crash_min = excluded.crash_min, crash_max = excluded.crash_max, largest_win = excluded.largest_win, largest_loss = excluded.largest_loss, first_ts = excluded.first_ts, last_ts = excluded.last_ts, last_end_ts = excluded.last_end_ts, first_balance = excluded.first_balance, last_balance = excluded.last_balance, last_round = excluded.last_round, last_slot = excluded.last_slot, peak = excluded.peak, peak_round = excluded.peak_round, peak_ts = excluded.peak_ts, max_drawdown = excluded.max_drawdown, max_drawdown_pct = excluded.max_drawdown_pct, drawdown_start_round = excluded.drawdown_start_round, drawdown_start_ts = excluded.drawdown_start_ts, drawdown_end_round = excluded.drawdown_end_round, drawdown_end_ts = excluded.drawdown_end_ts, win_run = excluded.win_run, loss_run = excluded.loss_run, longest_win = excluded.longest_win, longest_loss = excluded.longest_loss, dirty = false;
+            DELETE FROM run_summaries WHERE dirty;
+        END IF;
+        UPDATE session_logs
+           SET total_rounds = t.rounds,
+               total_wins = t.wins,
+               total_losses = t.losses,
+               total_profit = t.total_profit,
+               current_balance = CASE
+                   WHEN t.last_balance IS NOT NULL
+                    AND (session_logs.last_round_number IS NULL
+                         OR t.last_round >= session_logs.last_round_number)
+                   THEN t.last_balance ELSE session_logs.current_balance END,
+               last_round_number = t.last_round
+          FROM (
+                SELECT k.bot_id, k.session_id,
+                       coalesce(sum(r.rounds), 0) AS rounds,
+                       coalesce(sum(r.wins), 0) AS wins,
+                       coalesce(sum(r.losses), 0) AS losses,
+                       coalesce(sum(r.total_profit), 0) AS total_profit,
+                       max(r.last_round) AS last_round,
+                       (SELECT x.last_balance
+                          FROM run_summaries x
+                         WHERE x.bot_id = k.bot_id AND x.session_id = k.session_id
+                         ORDER BY x.last_round DESC NULLS LAST, x.last_slot DESC NULLS LAST
+                         LIMIT 1) AS last_balance
+                  FROM (SELECT DISTINCT bot_id, session_id FROM new_rounds AS s0) AS k
+                  LEFT JOIN run_summaries r ON r.bot_id = k.bot_id AND r.session_id = k.session_id
+                 GROUP BY k.bot_id, k.session_id
+               ) AS t
+         WHERE session_logs.bot_id = t.bot_id AND session_logs.session_id = t.session_id;
+        INSERT INTO game_round_summaries AS g (game_name, platform_code, round_external_id,
+                                               crash_multiplier, crash_multiplier_max,
+                                               round_start_timestamp, round_number, reports)
+        SELECT f.*
+          FROM (
+        SELECT game_name, platform_code, round_external_id,
+               min(crash_multiplier) AS crash_multiplier,
+               max(crash_multiplier_max) AS crash_multiplier_max,
+               min(round_start_timestamp) AS round_start_timestamp,
+               min(round_number) AS round_number,
+               sum(reports) AS reports
+          FROM (
+                SELECT game_name, platform_code, round_external_id, crash_multiplier,
+                       crash_multiplier_max, round_start_timestamp, round_number, reports
+                  FROM game_round_summaries
+                 WHERE false
+                UNION ALL
+                SELECT game_name, platform_code, round_external_id, crash_multiplier,
+                       crash_multiplier, round_start_timestamp, round_number, 1
+                  FROM new_rounds AS n
+                 WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL
+                   AND crash_multiplier IS NOT NULL AND is_valid
+               ) AS reports
+         GROUP BY game_name, platform_code, round_external_id
+               ) AS f
+         WHERE true
+         ORDER BY 1, 2, 3
+            ON CONFLICT (game_name, platform_code, round_external_id) DO UPDATE SET
+               crash_multiplier = CASE WHEN excluded.crash_multiplier < g.crash_multiplier
+                                       THEN excluded.crash_multiplier ELSE g.crash_multiplier END,
+               crash_multiplier_max = CASE WHEN excluded.crash_multiplier_max > g.crash_multiplier_max
+                                           THEN excluded.crash_multiplier_max
+                                           ELSE g.crash_multiplier_max END,
+               round_start_timestamp = CASE WHEN excluded.round_start_timestamp < g.round_start_timestamp
+                                            THEN excluded.round_start_timestamp
+                                            ELSE g.round_start_timestamp END,
+               round_number = CASE WHEN excluded.round_number < g.round_number
+                                   THEN excluded.round_number ELSE g.round_number END,
+               reports = g.reports + excluded.reports;
+        IF EXISTS (SELECT 1 FROM game_round_summaries WHERE dirty) THEN
+            INSERT INTO game_round_summaries AS g (game_name, platform_code, round_external_id,
+                                                   crash_multiplier, crash_multiplier_max,
+                                                   round_start_timestamp, round_number, reports)
+            SELECT f.*
+              FROM (
+            SELECT game_name, platform_code, round_external_id,
+                   min(crash_multiplier) AS crash_multiplier,
+                   max(crash_multiplier_max) AS crash_multiplier_max,
+                   min(round_start_timestamp) AS round_start_timestamp,
+                   min(round_number) AS round_number,
+                   sum(reports) AS reports
+              FROM (
+                    SELECT game_name, platform_code, round_external_id, crash_multiplier,
+                           crash_multiplier_max, round_start_timestamp, round_number, reports
+                      FROM game_round_summaries
+                     WHERE false
+                    UNION ALL
+                    SELECT game_name, platform_code, round_external_id, crash_multiplier,
+                           crash_multiplier, round_start_timestamp, round_number, 1
+                      FROM (SELECT c.*
+               FROM crash_game_rounds AS c
+               JOIN game_round_summaries AS d
+                 ON d.game_name = c.game_name AND d.platform_code = c.platform_code
+                AND d.round_external_id = c.round_external_id
+              WHERE d.dirty) AS reports_to_fold
+                     WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL
+                       AND crash_multiplier IS NOT NULL AND is_valid
+                   ) AS reports
+             GROUP BY game_name, platform_code, round_external_id
+                   ) AS f
+             WHERE true
+                ON CONFLICT (game_name, platform_code, round_external_id) DO UPDATE SET
+                   crash_multiplier = excluded.crash_multiplier,
+                   crash_multiplier_max = excluded.crash_multiplier_max,
+                   round_start_timestamp = excluded.round_start_timestamp,
+                   round_number = excluded.round_number,
+                   reports = excluded.reports,
+                   dirty = false;
+            DELETE FROM game_round_summaries WHERE dirty;
+        END IF;
     ELSE
-        INSERT INTO game_round_pending (game_name, platform_code, round_external_id)
-        SELECT game_name, platform_code, round_external_id FROM new_rounds WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL AND crash_multiplier IS NOT NULL AND is_valid;
+        INSERT INTO run_summaries AS r (bot_id, session_id, strategy_name, game_name, platform_code,
+                                        stale)
+        SELECT DISTINCT bot_id, session_id, coalesce(strategy_name, ''), game_name,
+               coalesce(platform_code, ''), true
+          FROM new_rounds AS n
+         WHERE true
+         ORDER BY 1, 2, 3, 4, 5
+            ON CONFLICT (bot_id, session_id, strategy_name, game_name, platform_code)
+            DO UPDATE SET stale = true;
+        UPDATE run_summaries
+           SET dirty = true
+          FROM (SELECT bot_id, session_id, coalesce(strategy_name, '') AS strategy_name, game_name,
+                       coalesce(platform_code, '') AS platform_code, min(round_number) AS first_round
+                  FROM new_rounds AS n0
+                 GROUP BY bot_id, session_id, coalesce(strategy_name, ''), game_name,
+                          coalesce(platform_code, '')) AS m
+         WHERE run_summaries.bot_id = m.bot_id AND run_summaries.session_id = m.session_id
+           AND run_summaries.strategy_name = m.strategy_name
+           AND run_summaries.game_name = m.game_name
+           AND run_summaries.platform_code = m.platform_code
+           AND run_summaries.rounds > 0
+           AND NOT run_summaries.dirty
+           AND (m.first_round < run_summaries.last_round
+                OR (m.first_round = run_summaries.last_round
+                    AND EXISTS (SELECT 1 FROM new_rounds AS n
+                                 WHERE n.bot_id = m.bot_id AND n.session_id = m.session_id
+                                   AND coalesce(n.strategy_name, '') = m.strategy_name
+                                   AND n.game_name = m.game_name
+                                   AND coalesce(n.platform_code, '') = m.platform_code
+                                   AND n.round_number = run_summaries.last_round
+                                   AND n.bet_slot <= run_summaries.last_slot)));
+        INSERT INTO game_round_summaries AS g (game_name, platform_code, round_external_id,
+                                               crash_multiplier, crash_multiplier_max,
+                                               round_start_timestamp, round_number, reports)
+        SELECT f.*
+          FROM (
+        SELECT game_name, platform_code, round_external_id,
+               min(crash_multiplier) AS crash_multiplier,
+               max(crash_multiplier_max) AS crash_multiplier_max,
+               min(round_start_timestamp) AS round_start_timestamp,
+               min(round_number) AS round_number,
+               sum(reports) AS reports
+          FROM (
+                SELECT game_name, platform_code, round_external_id, crash_multiplier,
+                       crash_multiplier_max, round_start_timestamp, round_number, reports
+                  FROM game_round_summaries
+                 WHERE false
+                UNION ALL
+                SELECT game_name, platform_code, round_external_id, crash_multiplier,
+                       crash_multiplier, round_start_timestamp, round_number, 1
+                  FROM new_rounds AS n
+                 WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL
+                   AND crash_multiplier IS NOT NULL AND is_valid
+               ) AS reports
+         GROUP BY game_name, platform_code, round_external_id
+               ) AS f
+         WHERE true
+         ORDER BY 1, 2, 3
+            ON CONFLICT (game_name, platform_code, round_external_id) DO UPDATE SET
+               crash_multiplier = CASE WHEN excluded.crash_multiplier < g.crash_multiplier
+                                       THEN excluded.crash_multiplier ELSE g.crash_multiplier END,
+               crash_multiplier_max = CASE WHEN excluded.crash_multiplier_max > g.crash_multiplier_max
+                                           THEN excluded.crash_multiplier_max
+                                           ELSE g.crash_multiplier_max END,
+               round_start_timestamp = CASE WHEN excluded.round_start_timestamp < g.round_start_timestamp
+                                            THEN excluded.round_start_timestamp
+                                            ELSE g.round_start_timestamp END,
+               round_number = CASE WHEN excluded.round_number < g.round_number
+                                   THEN excluded.round_number ELSE g.round_number END,
+               reports = g.reports + excluded.reports;
     END IF;
     RETURN NULL;
 END
 $$;
 
-CREATE FUNCTION crashdb_game_rounds_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION crashdb_rounds_after_delete() RETURNS trigger
+LANGUAGE plpgsql SET work_mem = '64MB' AS $$
 BEGIN
-    INSERT INTO game_round_pending (game_name, platform_code, round_external_id)
-    SELECT game_name, platform_code, round_external_id FROM old_rounds WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL AND crash_multiplier IS NOT NULL AND is_valid;
+    PERFORM 1
+       FROM session_logs s
+       JOIN (SELECT DISTINCT bot_id, session_id FROM old_rounds) k
+         ON s.bot_id = k.bot_id AND s.session_id = k.session_id
+      ORDER BY s.bot_id, s.session_id
+        FOR NO KEY UPDATE OF s;
+    INSERT INTO run_summaries (bot_id, session_id, strategy_name, game_name, platform_code,
+                                    dirty)
+    SELECT DISTINCT bot_id, session_id, coalesce(strategy_name, ''), game_name,
+           coalesce(platform_code, ''), true
+      FROM old_rounds AS n
+     WHERE true
+     ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (bot_id, session_id, strategy_name, game_name, platform_code)
+        DO UPDATE SET dirty = true;
+    IF EXISTS (SELECT 1 FROM run_summaries WHERE dirty) THEN
+        INSERT INTO run_summaries AS r (bot_id, session_id, strategy_name, game_name, platform_code, rounds, wins, losses, skips, errors, bets, total_staked, total_profit, sum_profit, sum_profit_sq, sum_stake, sum_stake_sq, sum_profit_stake, sum_gain, sum_gain_sq, sum_return, sum_return_sq, crash_count, crash_sum, crash_min, crash_max, largest_win, largest_loss, first_ts, last_ts, last_end_ts, first_balance, last_balance, last_round, last_slot, peak, peak_round, peak_ts, max_drawdown, max_drawdown_pct, drawdown_start_round, drawdown_start_ts, drawdown_end_round, drawdown_end_ts, win_run, loss_run, longest_win, longest_loss, dirty)
+        SELECT f.*, false
+          FROM (
+        WITH src AS (
+            SELECT bot_id COLLATE "C" AS bot_id, session_id COLLATE "C" AS session_id,
+                   coalesce(strategy_name, '') COLLATE "C" AS strategy_name, game_name COLLATE "C" AS game_name,
+                   coalesce(platform_code, '') COLLATE "C" AS platform_code,
+                   round_number, bet_slot,
+                   round_start_timestamp AS ts,
+                   coalesce(round_end_timestamp, round_start_timestamp) AS te,
+                   round_outcome AS outcome,
+                   profit_loss AS profit,
+                   stake_value AS stake,
+                   crash_multiplier AS crash,
+                   running_balance_before AS balance_before,
+                   running_balance_after AS balance_after,
+                   CASE WHEN stake_value > 0 AND round_outcome <> 'SKIP' THEN 1 ELSE 0 END AS bet,
+                   CAST(profit_loss AS DOUBLE PRECISION) AS pf,
+                   CAST(stake_value AS DOUBLE PRECISION) AS sf
+              FROM (SELECT c.*
+           FROM crash_game_rounds AS c
+           JOIN run_summaries AS d
+             ON d.bot_id = c.bot_id AND d.session_id = c.session_id
+            AND d.strategy_name = coalesce(c.strategy_name, '') AND d.game_name = c.game_name
+            AND d.platform_code = coalesce(c.platform_code, '')
+          WHERE d.dirty) AS rounds_to_fold
+        ),
+        seed AS (
+            SELECT * FROM run_summaries WHERE false
+        ),
+        seq AS (
+            SELECT s.*,
+                   coalesce(p.total_profit, 0) + sum(s.profit) OVER w AS cum,
+                   sum(CASE WHEN s.outcome = 'WIN' THEN 1 ELSE 0 END) OVER w AS cw,
+                   sum(CASE WHEN s.outcome = 'LOSS' THEN 1 ELSE 0 END) OVER w AS cl,
+                   row_number() OVER w AS i,
+                   CASE WHEN p.bot_id IS NULL THEN first_value(s.balance_before) OVER w
+                        ELSE p.first_balance END AS base,
+                   coalesce(p.peak, 0) AS p0,
+                   coalesce(p.win_run, 0) AS w0,
+                   coalesce(p.loss_run, 0) AS l0
+              FROM src s
+              LEFT JOIN seed p
+                ON p.bot_id = s.bot_id AND p.session_id = s.session_id
+               AND p.strategy_name = s.strategy_name AND p.game_name = s.game_name
+               AND p.platform_code = s.platform_code
+            WINDOW w AS (PARTITION BY s.bot_id, s.session_id, s.strategy_name, s.game_name,
+                                      s.platform_code
+                         ORDER BY s.round_number, s.bet_slot
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        ),
+        peaks AS (
+            SELECT q.*,
+                   CASE WHEN max(q.cum) OVER w > q.p0 THEN max(q.cum) OVER w ELSE q.p0 END AS peak,
+                   max(CASE WHEN q.outcome = 'LOSS' THEN q.cw END) OVER w AS cw_at_loss,
+                   max(CASE WHEN q.outcome = 'WIN' THEN q.cl END) OVER w AS cl_at_win
+              FROM seq q
+            WINDOW w AS (PARTITION BY q.bot_id, q.session_id, q.strategy_name, q.game_name,
+                                      q.platform_code
+                         ORDER BY q.round_number, q.bet_slot
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        ),
+        falls AS (
+            SELECT k.*,
+                   k.peak - k.cum AS fall,
+                   CASE WHEN k.base IS NOT NULL AND k.base + k.peak <> 0
+                        THEN CAST(k.peak - k.cum AS DOUBLE PRECISION)
+                             / CAST(k.base + k.peak AS DOUBLE PRECISION) END AS fall_pct,
+                   CASE WHEN k.outcome = 'WIN' THEN
+                        CASE WHEN k.cw_at_loss IS NULL THEN k.cw + k.w0 ELSE k.cw - k.cw_at_loss END
+                   END AS win_streak,
+                   CASE WHEN k.outcome = 'LOSS' THEN
+                        CASE WHEN k.cl_at_win IS NULL THEN k.cl + k.l0 ELSE k.cl - k.cl_at_win END
+                   END AS loss_streak,
+                   -- the last round at the running peak so far (where the current fall started)
+                   max(CASE WHEN k.cum = k.peak THEN k.i END) OVER w AS peak_i,
+                   max(k.peak - k.cum) OVER p AS worst_fall,
+                   count(*) OVER p AS n
+              FROM peaks k
+            WINDOW w AS (PARTITION BY k.bot_id, k.session_id, k.strategy_name, k.game_name,
+                                      k.platform_code
+                         ORDER BY k.round_number, k.bet_slot
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+                   p AS (PARTITION BY k.bot_id, k.session_id, k.strategy_name, k.game_name,
+                                      k.platform_code)
+        ),
+        -- The rows the summary needs values of (the last one, the trough of the worst fall, the last
+        -- win and loss, the peaks the falls started from), marked with whole-partition windows: no
+        -- join back to the rows.
+        marks AS (
+            SELECT f.*,
+                   min(CASE WHEN f.fall = f.worst_fall THEN f.i END) OVER p AS worst_i,
+                   max(CASE WHEN f.outcome = 'WIN' THEN f.i END) OVER p AS last_win_i,
+                   max(CASE WHEN f.outcome = 'LOSS' THEN f.i END) OVER p AS last_loss_i,
+                   max(CASE WHEN f.i = f.n THEN f.peak_i END) OVER p AS end_peak_i
+              FROM falls f
+            WINDOW p AS (PARTITION BY f.bot_id, f.session_id, f.strategy_name, f.game_name,
+                                      f.platform_code)
+        ),
+        marks2 AS (
+            SELECT m.*,
+                   max(CASE WHEN m.i = m.worst_i THEN m.peak_i END) OVER p AS worst_peak_i
+              FROM marks m
+            WINDOW p AS (PARTITION BY m.bot_id, m.session_id, m.strategy_name, m.game_name,
+                                      m.platform_code)
+        ),
+        agg AS (
+            SELECT bot_id, session_id, strategy_name, game_name, platform_code,
+                   count(*) AS rounds,
+                   sum(CASE WHEN outcome = 'WIN' THEN 1 ELSE 0 END) AS wins,
+                   sum(CASE WHEN outcome = 'LOSS' THEN 1 ELSE 0 END) AS losses,
+                   sum(CASE WHEN outcome = 'SKIP' THEN 1 ELSE 0 END) AS skips,
+                   sum(CASE WHEN outcome = 'ERROR' THEN 1 ELSE 0 END) AS errors,
+                   sum(bet) AS bets,
+                   sum(CASE WHEN bet = 1 THEN stake ELSE 0 END) AS total_staked,
+                   sum(profit) AS total_profit,
+                   coalesce(sum(CASE WHEN bet = 1 THEN pf END), 0) AS sum_profit,
+                   coalesce(sum(CASE WHEN bet = 1 THEN pf * pf END), 0) AS sum_profit_sq,
+                   coalesce(sum(CASE WHEN bet = 1 THEN sf END), 0) AS sum_stake,
+                   coalesce(sum(CASE WHEN bet = 1 THEN sf * sf END), 0) AS sum_stake_sq,
+                   coalesce(sum(CASE WHEN bet = 1 THEN pf * sf END), 0) AS sum_profit_stake,
+                   coalesce(sum(CASE WHEN bet = 1 AND pf > 0 THEN pf END), 0) AS sum_gain,
+                   coalesce(sum(CASE WHEN bet = 1 AND pf > 0 THEN pf * pf END), 0) AS sum_gain_sq,
+                   coalesce(sum(CASE WHEN bet = 1 THEN pf / sf END), 0) AS sum_return,
+                   coalesce(sum(CASE WHEN bet = 1 THEN (pf / sf) * (pf / sf) END), 0) AS sum_return_sq,
+                   count(crash) AS crash_count,
+                   sum(crash) AS crash_sum,
+                   min(crash) AS crash_min,
+                   max(crash) AS crash_max,
+                   max(profit) AS largest_win,
+                   min(profit) AS largest_loss,
+                   min(ts) AS first_ts,
+                   max(ts) AS last_ts,
+                   max(te) AS last_end_ts,
+                   max(base) AS base,
+                   max(peak) AS peak,
+                   max(fall) AS max_fall,
+                   max(fall_pct) AS max_fall_pct,
+                   max(win_streak) AS longest_win,
+                   max(loss_streak) AS longest_loss,
+                   max(last_win_i) AS last_win_i,
+                   max(last_loss_i) AS last_loss_i,
+                   max(end_peak_i) AS end_peak_i,
+                   max(worst_peak_i) AS worst_peak_i,
+                   max(CASE WHEN i = n THEN round_number END) AS last_round,
+                   max(CASE WHEN i = n THEN bet_slot END) AS last_slot,
+                   max(CASE WHEN i = n THEN balance_after END) AS last_balance,
+                   max(CASE WHEN i = worst_i THEN round_number END) AS worst_round,
+                   max(CASE WHEN i = worst_i THEN ts END) AS worst_ts,
+                   max(CASE WHEN i = last_win_i THEN win_streak END) AS trail_win,
+                   max(CASE WHEN i = last_loss_i THEN loss_streak END) AS trail_loss,
+                   max(CASE WHEN i = end_peak_i THEN round_number END) AS peak_round,
+                   max(CASE WHEN i = end_peak_i THEN ts END) AS peak_ts,
+                   max(CASE WHEN i = worst_peak_i THEN round_number END) AS start_round,
+                   max(CASE WHEN i = worst_peak_i THEN ts END) AS start_ts
+              FROM marks2
+             GROUP BY bot_id, session_id, strategy_name, game_name, platform_code
+        )
+        SELECT a.bot_id, a.session_id, a.strategy_name, a.game_name, a.platform_code,
+               coalesce(p.rounds, 0) + a.rounds AS rounds,
+               coalesce(p.wins, 0) + a.wins AS wins,
+               coalesce(p.losses, 0) + a.losses AS losses,
+               coalesce(p.skips, 0) + a.skips AS skips,
+               coalesce(p.errors, 0) + a.errors AS errors,
+               coalesce(p.bets, 0) + a.bets AS bets,
+               coalesce(p.total_staked, 0) + a.total_staked AS total_staked,
+               coalesce(p.total_profit, 0) + a.total_profit AS total_profit,
+               coalesce(p.sum_profit, 0) + a.sum_profit AS sum_profit,
+               coalesce(p.sum_profit_sq, 0) + a.sum_profit_sq AS sum_profit_sq,
+               coalesce(p.sum_stake, 0) + a.sum_stake AS sum_stake,
+               coalesce(p.sum_stake_sq, 0) + a.sum_stake_sq AS sum_stake_sq,
+               coalesce(p.sum_profit_stake, 0) + a.sum_profit_stake AS sum_profit_stake,
+               coalesce(p.sum_gain, 0) + a.sum_gain AS sum_gain,
+               coalesce(p.sum_gain_sq, 0) + a.sum_gain_sq AS sum_gain_sq,
+               coalesce(p.sum_return, 0) + a.sum_return AS sum_return,
+               coalesce(p.sum_return_sq, 0) + a.sum_return_sq AS sum_return_sq,
+               coalesce(p.crash_count, 0) + a.crash_count AS crash_count,
+               CASE WHEN p.crash_sum IS NULL THEN a.crash_sum
+                    WHEN a.crash_sum IS NULL THEN p.crash_sum
+                    ELSE p.crash_sum + a.crash_sum END AS crash_sum,
+               CASE WHEN p.crash_min IS NULL OR a.crash_min < p.crash_min
+                    THEN a.crash_min ELSE p.crash_min END AS crash_min,
+               CASE WHEN p.crash_max IS NULL OR a.crash_max > p.crash_max
+                    THEN a.crash_max ELSE p.crash_max END AS crash_max,
+               CASE WHEN p.largest_win IS NULL OR a.largest_win > p.largest_win
+                    THEN a.largest_win ELSE p.largest_win END AS largest_win,
+               CASE WHEN p.largest_loss IS NULL OR a.largest_loss < p.largest_loss
+                    THEN a.largest_loss ELSE p.largest_loss END AS largest_loss,
+               CASE WHEN p.first_ts IS NULL OR a.first_ts < p.first_ts
+                    THEN a.first_ts ELSE p.first_ts END AS first_ts,
+               CASE WHEN p.last_ts IS NULL OR a.last_ts > p.last_ts
+                    THEN a.last_ts ELSE p.last_ts END AS last_ts,
+               CASE WHEN p.last_end_ts IS NULL OR a.last_end_ts > p.last_end_ts
+                    THEN a.last_end_ts ELSE p.last_end_ts END AS last_end_ts,
+               CASE WHEN p.bot_id IS NULL THEN a.base ELSE p.first_balance END AS first_balance,
+               a.last_balance,
+               a.last_round,
+               a.last_slot,
+               a.peak,
+               CASE WHEN a.end_peak_i IS NULL THEN p.peak_round ELSE a.peak_round END AS peak_round,
+               CASE WHEN a.end_peak_i IS NULL THEN p.peak_ts ELSE a.peak_ts END AS peak_ts,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN a.max_fall ELSE coalesce(p.max_drawdown, 0) END AS max_drawdown,
+               CASE WHEN p.max_drawdown_pct IS NULL OR a.max_fall_pct > p.max_drawdown_pct
+                    THEN a.max_fall_pct ELSE p.max_drawdown_pct END AS max_drawdown_pct,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN CASE WHEN a.worst_peak_i IS NULL THEN p.peak_round ELSE a.start_round END
+                    ELSE p.drawdown_start_round END AS drawdown_start_round,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN CASE WHEN a.worst_peak_i IS NULL THEN p.peak_ts ELSE a.start_ts END
+                    ELSE p.drawdown_start_ts END AS drawdown_start_ts,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN a.worst_round ELSE p.drawdown_end_round END AS drawdown_end_round,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN a.worst_ts ELSE p.drawdown_end_ts END AS drawdown_end_ts,
+               CASE WHEN a.last_win_i IS NULL AND a.last_loss_i IS NULL THEN coalesce(p.win_run, 0)
+                    WHEN coalesce(a.last_win_i, 0) > coalesce(a.last_loss_i, 0) THEN a.trail_win
+                    ELSE 0 END AS win_run,
+               CASE WHEN a.last_win_i IS NULL AND a.last_loss_i IS NULL THEN coalesce(p.loss_run, 0)
+                    WHEN coalesce(a.last_loss_i, 0) > coalesce(a.last_win_i, 0) THEN a.trail_loss
+                    ELSE 0 END AS loss_run,
+               CASE WHEN coalesce(a.longest_win, 0) > coalesce(p.longest_win, 0)
+                    THEN coalesce(a.longest_win, 0) ELSE coalesce(p.longest_win, 0) END AS longest_win,
+               CASE WHEN coalesce(a.longest_loss, 0) > coalesce(p.longest_loss, 0)
+                    THEN coalesce(a.longest_loss, 0) ELSE coalesce(p.longest_loss, 0) END AS longest_loss
+          FROM agg a
+          LEFT JOIN seed p
+            ON p.bot_id = a.bot_id AND p.session_id = a.session_id
+           AND p.strategy_name = a.strategy_name AND p.game_name = a.game_name
+           AND p.platform_code = a.platform_code
+               ) AS f
+         WHERE true
+            ON CONFLICT (bot_id, session_id, strategy_name, game_name, platform_code)
+            DO UPDATE SET rounds = excluded.rounds, wins = excluded.wins, losses = excluded.losses, skips = excluded.skips, errors = excluded.errors, bets = excluded.bets, total_staked = excluded.total_staked, total_profit = excluded.total_profit, sum_profit = excluded.sum_profit, sum_profit_sq = excluded.sum_profit_sq, sum_stake = excluded.sum_stake, sum_stake_sq = excluded.sum_stake_sq, sum_profit_stake = excluded.sum_profit_stake, sum_gain = excluded.sum_gain, sum_gain_sq = excluded.sum_gain_sq, sum_return = excluded.sum_return, sum_return_sq = excluded.sum_return_sq, crash_count = excluded.crash_count, crash_sum = excluded.crash_sum, crash_min = excluded.crash_min, crash_max = excluded.crash_max, largest_win = excluded.largest_win, largest_loss = excluded.largest_loss, first_ts = excluded.first_ts, last_ts = excluded.last_ts, last_end_ts = excluded.last_end_ts, first_balance = excluded.first_balance, last_balance = excluded.last_balance, last_round = excluded.last_round, last_slot = excluded.last_slot, peak = excluded.peak, peak_round = excluded.peak_round, peak_ts = excluded.peak_ts, max_drawdown = excluded.max_drawdown, max_drawdown_pct = excluded.max_drawdown_pct, drawdown_start_round = excluded.drawdown_start_round, drawdown_start_ts = excluded.drawdown_start_ts, drawdown_end_round = excluded.drawdown_end_round, drawdown_end_ts = excluded.drawdown_end_ts, win_run = excluded.win_run, loss_run = excluded.loss_run, longest_win = excluded.longest_win, longest_loss = excluded.longest_loss, dirty = false;
+        DELETE FROM run_summaries WHERE dirty;
+    END IF;
+    UPDATE session_logs
+       SET total_rounds = t.rounds,
+           total_wins = t.wins,
+           total_losses = t.losses,
+           total_profit = t.total_profit,
+           current_balance = CASE
+               WHEN t.last_balance IS NOT NULL
+                AND (session_logs.last_round_number IS NULL
+                     OR t.last_round >= session_logs.last_round_number)
+               THEN t.last_balance ELSE session_logs.current_balance END,
+           last_round_number = t.last_round
+      FROM (
+            SELECT k.bot_id, k.session_id,
+                   coalesce(sum(r.rounds), 0) AS rounds,
+                   coalesce(sum(r.wins), 0) AS wins,
+                   coalesce(sum(r.losses), 0) AS losses,
+                   coalesce(sum(r.total_profit), 0) AS total_profit,
+                   max(r.last_round) AS last_round,
+                   (SELECT x.last_balance
+                      FROM run_summaries x
+                     WHERE x.bot_id = k.bot_id AND x.session_id = k.session_id
+                     ORDER BY x.last_round DESC NULLS LAST, x.last_slot DESC NULLS LAST
+                     LIMIT 1) AS last_balance
+              FROM (SELECT DISTINCT bot_id, session_id FROM old_rounds AS s0) AS k
+              LEFT JOIN run_summaries r ON r.bot_id = k.bot_id AND r.session_id = k.session_id
+             GROUP BY k.bot_id, k.session_id
+           ) AS t
+     WHERE session_logs.bot_id = t.bot_id AND session_logs.session_id = t.session_id;
+    INSERT INTO game_round_summaries (game_name, platform_code, round_external_id,
+                                           crash_multiplier, crash_multiplier_max,
+                                           round_start_timestamp, round_number, reports, dirty)
+    SELECT game_name, platform_code, round_external_id, min(crash_multiplier),
+           min(crash_multiplier), min(round_start_timestamp), min(round_number), 0, true
+      FROM old_rounds AS n
+     WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL
+       AND crash_multiplier IS NOT NULL AND is_valid
+     GROUP BY game_name, platform_code, round_external_id
+     ORDER BY 1, 2, 3
+        ON CONFLICT (game_name, platform_code, round_external_id) DO UPDATE SET dirty = true;
+    IF EXISTS (SELECT 1 FROM game_round_summaries WHERE dirty) THEN
+        INSERT INTO game_round_summaries AS g (game_name, platform_code, round_external_id,
+                                               crash_multiplier, crash_multiplier_max,
+                                               round_start_timestamp, round_number, reports)
+        SELECT f.*
+          FROM (
+        SELECT game_name, platform_code, round_external_id,
+               min(crash_multiplier) AS crash_multiplier,
+               max(crash_multiplier_max) AS crash_multiplier_max,
+               min(round_start_timestamp) AS round_start_timestamp,
+               min(round_number) AS round_number,
+               sum(reports) AS reports
+          FROM (
+                SELECT game_name, platform_code, round_external_id, crash_multiplier,
+                       crash_multiplier_max, round_start_timestamp, round_number, reports
+                  FROM game_round_summaries
+                 WHERE false
+                UNION ALL
+                SELECT game_name, platform_code, round_external_id, crash_multiplier,
+                       crash_multiplier, round_start_timestamp, round_number, 1
+                  FROM (SELECT c.*
+           FROM crash_game_rounds AS c
+           JOIN game_round_summaries AS d
+             ON d.game_name = c.game_name AND d.platform_code = c.platform_code
+            AND d.round_external_id = c.round_external_id
+          WHERE d.dirty) AS reports_to_fold
+                 WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL
+                   AND crash_multiplier IS NOT NULL AND is_valid
+               ) AS reports
+         GROUP BY game_name, platform_code, round_external_id
+               ) AS f
+         WHERE true
+            ON CONFLICT (game_name, platform_code, round_external_id) DO UPDATE SET
+               crash_multiplier = excluded.crash_multiplier,
+               crash_multiplier_max = excluded.crash_multiplier_max,
+               round_start_timestamp = excluded.round_start_timestamp,
+               round_number = excluded.round_number,
+               reports = excluded.reports,
+               dirty = false;
+        DELETE FROM game_round_summaries WHERE dirty;
+    END IF;
     RETURN NULL;
 END
 $$;
 
-CREATE FUNCTION crashdb_game_rounds_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION crashdb_rounds_after_update() RETURNS trigger
+LANGUAGE plpgsql SET work_mem = '64MB' AS $$
 BEGIN
-    INSERT INTO game_round_pending (game_name, platform_code, round_external_id)
-    SELECT k.* FROM old_rounds o
-      JOIN new_rounds n ON n.id = o.id
-     CROSS JOIN LATERAL (
-           SELECT o.game_name, o.platform_code, o.round_external_id WHERE o.round_external_id IS NOT NULL AND o.platform_code IS NOT NULL
-           UNION ALL
-           SELECT n.game_name, n.platform_code, n.round_external_id WHERE n.round_external_id IS NOT NULL AND n.platform_code IS NOT NULL
-           ) k
-     WHERE o.game_name IS DISTINCT FROM n.game_name OR o.platform_code IS DISTINCT FROM n.platform_code OR o.round_external_id IS DISTINCT FROM n.round_external_id OR o.crash_multiplier IS DISTINCT FROM n.crash_multiplier OR o.round_start_timestamp IS DISTINCT FROM n.round_start_timestamp OR o.round_number IS DISTINCT FROM n.round_number OR o.is_valid IS DISTINCT FROM n.is_valid;
+    PERFORM 1
+       FROM session_logs s
+       JOIN (SELECT bot_id, session_id FROM old_rounds
+             UNION SELECT bot_id, session_id FROM new_rounds) k
+         ON s.bot_id = k.bot_id AND s.session_id = k.session_id
+      ORDER BY s.bot_id, s.session_id
+        FOR NO KEY UPDATE OF s;
+    INSERT INTO run_summaries (bot_id, session_id, strategy_name, game_name, platform_code,
+                                    dirty)
+    SELECT DISTINCT bot_id, session_id, coalesce(strategy_name, ''), game_name,
+           coalesce(platform_code, ''), true
+      FROM (SELECT * FROM old_rounds UNION ALL SELECT * FROM new_rounds) AS n
+     WHERE true
+     ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (bot_id, session_id, strategy_name, game_name, platform_code)
+        DO UPDATE SET dirty = true;
+    IF EXISTS (SELECT 1 FROM run_summaries WHERE dirty) THEN
+        INSERT INTO run_summaries AS r (bot_id, session_id, strategy_name, game_name, platform_code, rounds, wins, losses, skips, errors, bets, total_staked, total_profit, sum_profit, sum_profit_sq, sum_stake, sum_stake_sq, sum_profit_stake, sum_gain, sum_gain_sq, sum_return, sum_return_sq, crash_count, crash_sum, crash_min, crash_max, largest_win, largest_loss, first_ts, last_ts, last_end_ts, first_balance, last_balance, last_round, last_slot, peak, peak_round, peak_ts, max_drawdown, max_drawdown_pct, drawdown_start_round, drawdown_start_ts, drawdown_end_round, drawdown_end_ts, win_run, loss_run, longest_win, longest_loss, dirty)
+        SELECT f.*, false
+          FROM (
+        WITH src AS (
+            SELECT bot_id COLLATE "C" AS bot_id, session_id COLLATE "C" AS session_id,
+                   coalesce(strategy_name, '') COLLATE "C" AS strategy_name, game_name COLLATE "C" AS game_name,
+                   coalesce(platform_code, '') COLLATE "C" AS platform_code,
+                   round_number, bet_slot,
+                   round_start_timestamp AS ts,
+                   coalesce(round_end_timestamp, round_start_timestamp) AS te,
+                   round_outcome AS outcome,
+                   profit_loss AS profit,
+                   stake_value AS stake,
+                   crash_multiplier AS crash,
+                   running_balance_before AS balance_before,
+                   running_balance_after AS balance_after,
+                   CASE WHEN stake_value > 0 AND round_outcome <> 'SKIP' THEN 1 ELSE 0 END AS bet,
+                   CAST(profit_loss AS DOUBLE PRECISION) AS pf,
+                   CAST(stake_value AS DOUBLE PRECISION) AS sf
+              FROM (SELECT c.*
+           FROM crash_game_rounds AS c
+           JOIN run_summaries AS d
+             ON d.bot_id = c.bot_id AND d.session_id = c.session_id
+            AND d.strategy_name = coalesce(c.strategy_name, '') AND d.game_name = c.game_name
+            AND d.platform_code = coalesce(c.platform_code, '')
+          WHERE d.dirty) AS rounds_to_fold
+        ),
+        seed AS (
+            SELECT * FROM run_summaries WHERE false
+        ),
+        seq AS (
+            SELECT s.*,
+                   coalesce(p.total_profit, 0) + sum(s.profit) OVER w AS cum,
+                   sum(CASE WHEN s.outcome = 'WIN' THEN 1 ELSE 0 END) OVER w AS cw,
+                   sum(CASE WHEN s.outcome = 'LOSS' THEN 1 ELSE 0 END) OVER w AS cl,
+                   row_number() OVER w AS i,
+                   CASE WHEN p.bot_id IS NULL THEN first_value(s.balance_before) OVER w
+                        ELSE p.first_balance END AS base,
+                   coalesce(p.peak, 0) AS p0,
+                   coalesce(p.win_run, 0) AS w0,
+                   coalesce(p.loss_run, 0) AS l0
+              FROM src s
+              LEFT JOIN seed p
+                ON p.bot_id = s.bot_id AND p.session_id = s.session_id
+               AND p.strategy_name = s.strategy_name AND p.game_name = s.game_name
+               AND p.platform_code = s.platform_code
+            WINDOW w AS (PARTITION BY s.bot_id, s.session_id, s.strategy_name, s.game_name,
+                                      s.platform_code
+                         ORDER BY s.round_number, s.bet_slot
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        ),
+        peaks AS (
+            SELECT q.*,
+                   CASE WHEN max(q.cum) OVER w > q.p0 THEN max(q.cum) OVER w ELSE q.p0 END AS peak,
+                   max(CASE WHEN q.outcome = 'LOSS' THEN q.cw END) OVER w AS cw_at_loss,
+                   max(CASE WHEN q.outcome = 'WIN' THEN q.cl END) OVER w AS cl_at_win
+              FROM seq q
+            WINDOW w AS (PARTITION BY q.bot_id, q.session_id, q.strategy_name, q.game_name,
+                                      q.platform_code
+                         ORDER BY q.round_number, q.bet_slot
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        ),
+        falls AS (
+            SELECT k.*,
+                   k.peak - k.cum AS fall,
+                   CASE WHEN k.base IS NOT NULL AND k.base + k.peak <> 0
+                        THEN CAST(k.peak - k.cum AS DOUBLE PRECISION)
+                             / CAST(k.base + k.peak AS DOUBLE PRECISION) END AS fall_pct,
+                   CASE WHEN k.outcome = 'WIN' THEN
+                        CASE WHEN k.cw_at_loss IS NULL THEN k.cw + k.w0 ELSE k.cw - k.cw_at_loss END
+                   END AS win_streak,
+                   CASE WHEN k.outcome = 'LOSS' THEN
+                        CASE WHEN k.cl_at_win IS NULL THEN k.cl + k.l0 ELSE k.cl - k.cl_at_win END
+                   END AS loss_streak,
+                   -- the last round at the running peak so far (where the current fall started)
+                   max(CASE WHEN k.cum = k.peak THEN k.i END) OVER w AS peak_i,
+                   max(k.peak - k.cum) OVER p AS worst_fall,
+                   count(*) OVER p AS n
+              FROM peaks k
+            WINDOW w AS (PARTITION BY k.bot_id, k.session_id, k.strategy_name, k.game_name,
+                                      k.platform_code
+                         ORDER BY k.round_number, k.bet_slot
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+                   p AS (PARTITION BY k.bot_id, k.session_id, k.strategy_name, k.game_name,
+                                      k.platform_code)
+        ),
+        -- The rows the summary needs values of (the last one, the trough of the worst fall, the last
+        -- win and loss, the peaks the falls started from), marked with whole-partition windows: no
+        -- join back to the rows.
+        marks AS (
+            SELECT f.*,
+                   min(CASE WHEN f.fall = f.worst_fall THEN f.i END) OVER p AS worst_i,
+                   max(CASE WHEN f.outcome = 'WIN' THEN f.i END) OVER p AS last_win_i,
+                   max(CASE WHEN f.outcome = 'LOSS' THEN f.i END) OVER p AS last_loss_i,
+                   max(CASE WHEN f.i = f.n THEN f.peak_i END) OVER p AS end_peak_i
+              FROM falls f
+            WINDOW p AS (PARTITION BY f.bot_id, f.session_id, f.strategy_name, f.game_name,
+                                      f.platform_code)
+        ),
+        marks2 AS (
+            SELECT m.*,
+                   max(CASE WHEN m.i = m.worst_i THEN m.peak_i END) OVER p AS worst_peak_i
+              FROM marks m
+            WINDOW p AS (PARTITION BY m.bot_id, m.session_id, m.strategy_name, m.game_name,
+                                      m.platform_code)
+        ),
+        agg AS (
+            SELECT bot_id, session_id, strategy_name, game_name, platform_code,
+                   count(*) AS rounds,
+                   sum(CASE WHEN outcome = 'WIN' THEN 1 ELSE 0 END) AS wins,
+                   sum(CASE WHEN outcome = 'LOSS' THEN 1 ELSE 0 END) AS losses,
+                   sum(CASE WHEN outcome = 'SKIP' THEN 1 ELSE 0 END) AS skips,
+                   sum(CASE WHEN outcome = 'ERROR' THEN 1 ELSE 0 END) AS errors,
+                   sum(bet) AS bets,
+                   sum(CASE WHEN bet = 1 THEN stake ELSE 0 END) AS total_staked,
+                   sum(profit) AS total_profit,
+                   coalesce(sum(CASE WHEN bet = 1 THEN pf END), 0) AS sum_profit,
+                   coalesce(sum(CASE WHEN bet = 1 THEN pf * pf END), 0) AS sum_profit_sq,
+                   coalesce(sum(CASE WHEN bet = 1 THEN sf END), 0) AS sum_stake,
+                   coalesce(sum(CASE WHEN bet = 1 THEN sf * sf END), 0) AS sum_stake_sq,
+                   coalesce(sum(CASE WHEN bet = 1 THEN pf * sf END), 0) AS sum_profit_stake,
+                   coalesce(sum(CASE WHEN bet = 1 AND pf > 0 THEN pf END), 0) AS sum_gain,
+                   coalesce(sum(CASE WHEN bet = 1 AND pf > 0 THEN pf * pf END), 0) AS sum_gain_sq,
+                   coalesce(sum(CASE WHEN bet = 1 THEN pf / sf END), 0) AS sum_return,
+                   coalesce(sum(CASE WHEN bet = 1 THEN (pf / sf) * (pf / sf) END), 0) AS sum_return_sq,
+                   count(crash) AS crash_count,
+                   sum(crash) AS crash_sum,
+                   min(crash) AS crash_min,
+                   max(crash) AS crash_max,
+                   max(profit) AS largest_win,
+                   min(profit) AS largest_loss,
+                   min(ts) AS first_ts,
+                   max(ts) AS last_ts,
+                   max(te) AS last_end_ts,
+                   max(base) AS base,
+                   max(peak) AS peak,
+                   max(fall) AS max_fall,
+                   max(fall_pct) AS max_fall_pct,
+                   max(win_streak) AS longest_win,
+                   max(loss_streak) AS longest_loss,
+                   max(last_win_i) AS last_win_i,
+                   max(last_loss_i) AS last_loss_i,
+                   max(end_peak_i) AS end_peak_i,
+                   max(worst_peak_i) AS worst_peak_i,
+                   max(CASE WHEN i = n THEN round_number END) AS last_round,
+                   max(CASE WHEN i = n THEN bet_slot END) AS last_slot,
+                   max(CASE WHEN i = n THEN balance_after END) AS last_balance,
+                   max(CASE WHEN i = worst_i THEN round_number END) AS worst_round,
+                   max(CASE WHEN i = worst_i THEN ts END) AS worst_ts,
+                   max(CASE WHEN i = last_win_i THEN win_streak END) AS trail_win,
+                   max(CASE WHEN i = last_loss_i THEN loss_streak END) AS trail_loss,
+                   max(CASE WHEN i = end_peak_i THEN round_number END) AS peak_round,
+                   max(CASE WHEN i = end_peak_i THEN ts END) AS peak_ts,
+                   max(CASE WHEN i = worst_peak_i THEN round_number END) AS start_round,
+                   max(CASE WHEN i = worst_peak_i THEN ts END) AS start_ts
+              FROM marks2
+             GROUP BY bot_id, session_id, strategy_name, game_name, platform_code
+        )
+        SELECT a.bot_id, a.session_id, a.strategy_name, a.game_name, a.platform_code,
+               coalesce(p.rounds, 0) + a.rounds AS rounds,
+               coalesce(p.wins, 0) + a.wins AS wins,
+               coalesce(p.losses, 0) + a.losses AS losses,
+               coalesce(p.skips, 0) + a.skips AS skips,
+               coalesce(p.errors, 0) + a.errors AS errors,
+               coalesce(p.bets, 0) + a.bets AS bets,
+               coalesce(p.total_staked, 0) + a.total_staked AS total_staked,
+               coalesce(p.total_profit, 0) + a.total_profit AS total_profit,
+               coalesce(p.sum_profit, 0) + a.sum_profit AS sum_profit,
+               coalesce(p.sum_profit_sq, 0) + a.sum_profit_sq AS sum_profit_sq,
+               coalesce(p.sum_stake, 0) + a.sum_stake AS sum_stake,
+               coalesce(p.sum_stake_sq, 0) + a.sum_stake_sq AS sum_stake_sq,
+               coalesce(p.sum_profit_stake, 0) + a.sum_profit_stake AS sum_profit_stake,
+               coalesce(p.sum_gain, 0) + a.sum_gain AS sum_gain,
+               coalesce(p.sum_gain_sq, 0) + a.sum_gain_sq AS sum_gain_sq,
+               coalesce(p.sum_return, 0) + a.sum_return AS sum_return,
+               coalesce(p.sum_return_sq, 0) + a.sum_return_sq AS sum_return_sq,
+               coalesce(p.crash_count, 0) + a.crash_count AS crash_count,
+               CASE WHEN p.crash_sum IS NULL THEN a.crash_sum
+                    WHEN a.crash_sum IS NULL THEN p.crash_sum
+                    ELSE p.crash_sum + a.crash_sum END AS crash_sum,
+               CASE WHEN p.crash_min IS NULL OR a.crash_min < p.crash_min
+                    THEN a.crash_min ELSE p.crash_min END AS crash_min,
+               CASE WHEN p.crash_max IS NULL OR a.crash_max > p.crash_max
+                    THEN a.crash_max ELSE p.crash_max END AS crash_max,
+               CASE WHEN p.largest_win IS NULL OR a.largest_win > p.largest_win
+                    THEN a.largest_win ELSE p.largest_win END AS largest_win,
+               CASE WHEN p.largest_loss IS NULL OR a.largest_loss < p.largest_loss
+                    THEN a.largest_loss ELSE p.largest_loss END AS largest_loss,
+               CASE WHEN p.first_ts IS NULL OR a.first_ts < p.first_ts
+                    THEN a.first_ts ELSE p.first_ts END AS first_ts,
+               CASE WHEN p.last_ts IS NULL OR a.last_ts > p.last_ts
+                    THEN a.last_ts ELSE p.last_ts END AS last_ts,
+               CASE WHEN p.last_end_ts IS NULL OR a.last_end_ts > p.last_end_ts
+                    THEN a.last_end_ts ELSE p.last_end_ts END AS last_end_ts,
+               CASE WHEN p.bot_id IS NULL THEN a.base ELSE p.first_balance END AS first_balance,
+               a.last_balance,
+               a.last_round,
+               a.last_slot,
+               a.peak,
+               CASE WHEN a.end_peak_i IS NULL THEN p.peak_round ELSE a.peak_round END AS peak_round,
+               CASE WHEN a.end_peak_i IS NULL THEN p.peak_ts ELSE a.peak_ts END AS peak_ts,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN a.max_fall ELSE coalesce(p.max_drawdown, 0) END AS max_drawdown,
+               CASE WHEN p.max_drawdown_pct IS NULL OR a.max_fall_pct > p.max_drawdown_pct
+                    THEN a.max_fall_pct ELSE p.max_drawdown_pct END AS max_drawdown_pct,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN CASE WHEN a.worst_peak_i IS NULL THEN p.peak_round ELSE a.start_round END
+                    ELSE p.drawdown_start_round END AS drawdown_start_round,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN CASE WHEN a.worst_peak_i IS NULL THEN p.peak_ts ELSE a.start_ts END
+                    ELSE p.drawdown_start_ts END AS drawdown_start_ts,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN a.worst_round ELSE p.drawdown_end_round END AS drawdown_end_round,
+               CASE WHEN a.max_fall > coalesce(p.max_drawdown, 0)
+                    THEN a.worst_ts ELSE p.drawdown_end_ts END AS drawdown_end_ts,
+               CASE WHEN a.last_win_i IS NULL AND a.last_loss_i IS NULL THEN coalesce(p.win_run, 0)
+                    WHEN coalesce(a.last_win_i, 0) > coalesce(a.last_loss_i, 0) THEN a.trail_win
+                    ELSE 0 END AS win_run,
+               CASE WHEN a.last_win_i IS NULL AND a.last_loss_i IS NULL THEN coalesce(p.loss_run, 0)
+                    WHEN coalesce(a.last_loss_i, 0) > coalesce(a.last_win_i, 0) THEN a.trail_loss
+                    ELSE 0 END AS loss_run,
+               CASE WHEN coalesce(a.longest_win, 0) > coalesce(p.longest_win, 0)
+                    THEN coalesce(a.longest_win, 0) ELSE coalesce(p.longest_win, 0) END AS longest_win,
+               CASE WHEN coalesce(a.longest_loss, 0) > coalesce(p.longest_loss, 0)
+                    THEN coalesce(a.longest_loss, 0) ELSE coalesce(p.longest_loss, 0) END AS longest_loss
+          FROM agg a
+          LEFT JOIN seed p
+            ON p.bot_id = a.bot_id AND p.session_id = a.session_id
+           AND p.strategy_name = a.strategy_name AND p.game_name = a.game_name
+           AND p.platform_code = a.platform_code
+               ) AS f
+         WHERE true
+            ON CONFLICT (bot_id, session_id, strategy_name, game_name, platform_code)
+            DO UPDATE SET rounds = excluded.rounds, wins = excluded.wins, losses = excluded.losses, skips = excluded.skips, errors = excluded.errors, bets = excluded.bets, total_staked = excluded.total_staked, total_profit = excluded.total_profit, sum_profit = excluded.sum_profit, sum_profit_sq = excluded.sum_profit_sq, sum_stake = excluded.sum_stake, sum_stake_sq = excluded.sum_stake_sq, sum_profit_stake = excluded.sum_profit_stake, sum_gain = excluded.sum_gain, sum_gain_sq = excluded.sum_gain_sq, sum_return = excluded.sum_return, sum_return_sq = excluded.sum_return_sq, crash_count = excluded.crash_count, crash_sum = excluded.crash_sum, crash_min = excluded.crash_min, crash_max = excluded.crash_max, largest_win = excluded.largest_win, largest_loss = excluded.largest_loss, first_ts = excluded.first_ts, last_ts = excluded.last_ts, last_end_ts = excluded.last_end_ts, first_balance = excluded.first_balance, last_balance = excluded.last_balance, last_round = excluded.last_round, last_slot = excluded.last_slot, peak = excluded.peak, peak_round = excluded.peak_round, peak_ts = excluded.peak_ts, max_drawdown = excluded.max_drawdown, max_drawdown_pct = excluded.max_drawdown_pct, drawdown_start_round = excluded.drawdown_start_round, drawdown_start_ts = excluded.drawdown_start_ts, drawdown_end_round = excluded.drawdown_end_round, drawdown_end_ts = excluded.drawdown_end_ts, win_run = excluded.win_run, loss_run = excluded.loss_run, longest_win = excluded.longest_win, longest_loss = excluded.longest_loss, dirty = false;
+        DELETE FROM run_summaries WHERE dirty;
+    END IF;
+    UPDATE session_logs
+       SET total_rounds = t.rounds,
+           total_wins = t.wins,
+           total_losses = t.losses,
+           total_profit = t.total_profit,
+           current_balance = CASE
+               WHEN t.last_balance IS NOT NULL
+                AND (session_logs.last_round_number IS NULL
+                     OR t.last_round >= session_logs.last_round_number)
+               THEN t.last_balance ELSE session_logs.current_balance END,
+           last_round_number = t.last_round
+      FROM (
+            SELECT k.bot_id, k.session_id,
+                   coalesce(sum(r.rounds), 0) AS rounds,
+                   coalesce(sum(r.wins), 0) AS wins,
+                   coalesce(sum(r.losses), 0) AS losses,
+                   coalesce(sum(r.total_profit), 0) AS total_profit,
+                   max(r.last_round) AS last_round,
+                   (SELECT x.last_balance
+                      FROM run_summaries x
+                     WHERE x.bot_id = k.bot_id AND x.session_id = k.session_id
+                     ORDER BY x.last_round DESC NULLS LAST, x.last_slot DESC NULLS LAST
+                     LIMIT 1) AS last_balance
+              FROM (SELECT DISTINCT bot_id, session_id FROM (SELECT * FROM old_rounds UNION ALL SELECT * FROM new_rounds) AS s0) AS k
+              LEFT JOIN run_summaries r ON r.bot_id = k.bot_id AND r.session_id = k.session_id
+             GROUP BY k.bot_id, k.session_id
+           ) AS t
+     WHERE session_logs.bot_id = t.bot_id AND session_logs.session_id = t.session_id;
+    INSERT INTO game_round_summaries (game_name, platform_code, round_external_id,
+                                           crash_multiplier, crash_multiplier_max,
+                                           round_start_timestamp, round_number, reports, dirty)
+    SELECT game_name, platform_code, round_external_id, min(crash_multiplier),
+           min(crash_multiplier), min(round_start_timestamp), min(round_number), 0, true
+      FROM (SELECT * FROM old_rounds UNION ALL SELECT * FROM new_rounds) AS n
+     WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL
+       AND crash_multiplier IS NOT NULL AND is_valid
+     GROUP BY game_name, platform_code, round_external_id
+     ORDER BY 1, 2, 3
+        ON CONFLICT (game_name, platform_code, round_external_id) DO UPDATE SET dirty = true;
+    IF EXISTS (SELECT 1 FROM game_round_summaries WHERE dirty) THEN
+        INSERT INTO game_round_summaries AS g (game_name, platform_code, round_external_id,
+                                               crash_multiplier, crash_multiplier_max,
+                                               round_start_timestamp, round_number, reports)
+        SELECT f.*
+          FROM (
+        SELECT game_name, platform_code, round_external_id,
+               min(crash_multiplier) AS crash_multiplier,
+               max(crash_multiplier_max) AS crash_multiplier_max,
+               min(round_start_timestamp) AS round_start_timestamp,
+               min(round_number) AS round_number,
+               sum(reports) AS reports
+          FROM (
+                SELECT game_name, platform_code, round_external_id, crash_multiplier,
+                       crash_multiplier_max, round_start_timestamp, round_number, reports
+                  FROM game_round_summaries
+                 WHERE false
+                UNION ALL
+                SELECT game_name, platform_code, round_external_id, crash_multiplier,
+                       crash_multiplier, round_start_timestamp, round_number, 1
+                  FROM (SELECT c.*
+           FROM crash_game_rounds AS c
+           JOIN game_round_summaries AS d
+             ON d.game_name = c.game_name AND d.platform_code = c.platform_code
+            AND d.round_external_id = c.round_external_id
+          WHERE d.dirty) AS reports_to_fold
+                 WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL
+                   AND crash_multiplier IS NOT NULL AND is_valid
+               ) AS reports
+         GROUP BY game_name, platform_code, round_external_id
+               ) AS f
+         WHERE true
+            ON CONFLICT (game_name, platform_code, round_external_id) DO UPDATE SET
+               crash_multiplier = excluded.crash_multiplier,
+               crash_multiplier_max = excluded.crash_multiplier_max,
+               round_start_timestamp = excluded.round_start_timestamp,
+               round_number = excluded.round_number,
+               reports = excluded.reports,
+               dirty = false;
+        DELETE FROM game_round_summaries WHERE dirty;
+    END IF;
     RETURN NULL;
 END
 $$;
 
-CREATE FUNCTION crashdb_game_rounds_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION crashdb_rounds_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE game_round_rollups, game_round_pending;
+    TRUNCATE run_summaries, game_round_summaries;
+    UPDATE session_logs
+       SET total_rounds = 0, total_wins = 0, total_losses = 0, total_profit = 0,
+           last_round_number = NULL
+     WHERE total_rounds <> 0 OR last_round_number IS NOT NULL;
     RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER trg_crash_rounds_game_rounds_insert AFTER INSERT ON crash_game_rounds REFERENCING NEW TABLE AS new_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_game_rounds_after_insert();
+CREATE TRIGGER trg_crash_rounds_summaries_insert AFTER INSERT ON crash_game_rounds
+REFERENCING NEW TABLE AS new_rounds
+FOR EACH STATEMENT EXECUTE FUNCTION crashdb_rounds_after_insert();
 
-CREATE TRIGGER trg_crash_rounds_game_rounds_delete AFTER DELETE ON crash_game_rounds REFERENCING OLD TABLE AS old_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_game_rounds_after_delete();
+CREATE TRIGGER trg_crash_rounds_summaries_delete AFTER DELETE ON crash_game_rounds
+REFERENCING OLD TABLE AS old_rounds
+FOR EACH STATEMENT EXECUTE FUNCTION crashdb_rounds_after_delete();
 
-CREATE TRIGGER trg_crash_rounds_game_rounds_update AFTER UPDATE ON crash_game_rounds REFERENCING OLD TABLE AS old_rounds NEW TABLE AS new_rounds FOR EACH STATEMENT EXECUTE FUNCTION crashdb_game_rounds_after_update();
+CREATE TRIGGER trg_crash_rounds_summaries_update AFTER UPDATE ON crash_game_rounds
+REFERENCING OLD TABLE AS old_rounds NEW TABLE AS new_rounds
+FOR EACH STATEMENT EXECUTE FUNCTION crashdb_rounds_after_update();
 
-CREATE TRIGGER trg_crash_rounds_game_rounds_truncate AFTER TRUNCATE ON crash_game_rounds  FOR EACH STATEMENT EXECUTE FUNCTION crashdb_game_rounds_truncate();
+CREATE TRIGGER trg_crash_rounds_summaries_truncate AFTER TRUNCATE ON crash_game_rounds
+FOR EACH STATEMENT EXECUTE FUNCTION crashdb_rounds_truncate();
 
-INSERT INTO game_round_rollups (game_name, platform_code, round_external_id, crash_multiplier, crash_multiplier_max, round_start_timestamp, round_number, reports)
-SELECT game_name, platform_code, round_external_id, min(crash_multiplier), max(crash_multiplier), min(round_start_timestamp),
-       min(round_number), count(*)
+CREATE VIEW mv_bot_daily_stats AS
+SELECT bot_id,
+       game_name,
+       (round_start_timestamp AT TIME ZONE 'UTC')::date AS day,
+       count(*) AS rounds,
+       sum(CASE WHEN round_outcome = 'WIN' THEN 1 ELSE 0 END) AS wins,
+       sum(CASE WHEN round_outcome = 'LOSS' THEN 1 ELSE 0 END) AS losses,
+       sum(stake_value) AS total_staked,
+       sum(profit_loss) AS total_profit,
+       avg(crash_multiplier) AS avg_crash_multiplier,
+       max(crash_multiplier) AS max_crash_multiplier,
+       min(running_balance_after) AS min_balance,
+       max(running_balance_after) AS max_balance
   FROM crash_game_rounds
- WHERE round_external_id IS NOT NULL AND platform_code IS NOT NULL AND crash_multiplier IS NOT NULL AND is_valid
- GROUP BY game_name, platform_code, round_external_id;
-
-UPDATE alembic_version SET version_num='0007_game_rounds' WHERE alembic_version.version_num = '0006_game_own';
-
--- Running upgrade 0007_game_rounds -> 0008_fleet_service
+ GROUP BY bot_id, game_name, (round_start_timestamp AT TIME ZONE 'UTC')::date;
 
 CREATE TABLE api_tokens (
     id VARCHAR(32) NOT NULL,
@@ -1002,6 +1966,6 @@ CREATE INDEX idx_alert_deliveries_pending ON alert_deliveries (status, next_atte
 
 CREATE INDEX idx_alert_deliveries_alert ON alert_deliveries (alert_id);
 
-UPDATE alembic_version SET version_num='0008_fleet_service' WHERE alembic_version.version_num = '0007_game_rounds';
+INSERT INTO alembic_version (version_num) VALUES ('0001_initial') RETURNING alembic_version.version_num;
 
 COMMIT;

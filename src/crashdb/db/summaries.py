@@ -1,64 +1,165 @@
-"""Tables that are not in the seed: summaries the analytics keep of ``crash_game_rounds``.
+"""Tables that are not in the seed: summaries of ``crash_game_rounds``, kept by the database.
 
-Triggers on ``crash_game_rounds`` keep them (migrations 0004, 0005 and 0007); nothing else
-writes them but :mod:`crashdb.analytics.rollup` and :mod:`crashdb.analytics.game_rounds`.
+Each derived quantity is defined once, in SQL (``crashdb/db/sql``):
+
+* :class:`RunSummary` -- one row per run (a bot's session) and strategy, game and platform:
+  counts, exact money totals, the sums behind the confidence intervals, crash multipliers,
+  drawdown and streaks. Defined by ``run_fold.sql``.
+* :class:`GameRoundSummary` -- one row per game round (a platform's ``round_external_id`` in
+  one game), however many bots reported it. Defined by ``game_round_fold.sql``.
+* Session totals (``session_logs.total_*``) are the sums of a session's run summaries
+  (``session_totals.sql``); the daily per-bot view ``mv_bot_daily_stats`` is a plain view.
+
+Who keeps them: on PostgreSQL statement-level triggers on ``crash_game_rounds`` fold each
+statement's rows (its transition table) before the statement ends; on SQLite (row-level
+triggers only) :mod:`crashdb.db.folds` folds the rows a transaction added when it commits
+(:class:`FoldState` remembers how far it got) and recomputes what deletes and updates marked
+``dirty``. Readers never write.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, SmallInteger, String, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crashdb.db.base import Base, BigId
-from crashdb.db.types import CODE, ID, MULTIPLIER, NAME, JSONType
+from crashdb.db.base import Base
+from crashdb.db.types import CODE, ID, MONEY, MONEY_SUM, MULTIPLIER, MULTIPLIER_SUM, NAME
 
-__all__ = ["GameRoundPending", "GameRoundRollup", "StrategyRunRollup"]
+__all__ = ["FoldState", "GameRoundSummary", "RunSummary"]
+
+Double = Float(53)
+# Counters: 0 in a summary that has not seen a round yet (a row being created under lock).
+_ZERO = text("0")
 
 
-class StrategyRunRollup(Base):
-    """Not a seed table: one strategy's rounds in one run (a bot's session), summarised.
+def _count() -> Mapped[int]:
+    return mapped_column(BigInteger, server_default=_ZERO)
 
-    Triggers on ``crash_game_rounds`` (migration 0004) only mark a run *stale*: inserts record
-    the smallest ``(round_number, bet_slot)`` that arrived since the summary was computed,
-    deletes and updates ask for a full ``rebuild``. :mod:`~crashdb.analytics.rollup` brings stale
-    runs
-    up to date when the strategy is queried: rounds that arrived after the summarised ones are
-    folded into ``state``; anything else recomputes the run. ``state`` is the run's summary
-    (counts, exact money totals, the sums behind the confidence intervals, drawdown and streak
-    state), written and read only by :mod:`crashdb.analytics.rollup`.
+
+def _sum() -> Mapped[float]:
+    return mapped_column(Double, server_default=_ZERO)
+
+
+class RunSummary(Base):
+    """One strategy's rounds in one bot session (one game, one platform), in round order.
+
+    ``strategy_name`` and ``platform_code`` are ``''`` for rounds without one. Money totals
+    are exact (unbounded NUMERIC on PostgreSQL, scaled 64-bit integers on SQLite); the
+    ``sum_*`` columns are the double-precision sums the confidence intervals are computed
+    from, over bets only (a stake above zero and an outcome other than SKIP). ``peak`` is the
+    highest cumulative profit (0 counts: the start), ``max_drawdown`` the largest fall from a
+    peak, ``max_drawdown_pct`` the largest fall relative to the balance at its peak
+    (``first_balance + peak``); ``win_run``/``loss_run`` are the streaks the run ends on.
+
+    ``dirty``: to be recomputed from all the run's rounds (rounds deleted, updated or arrived
+    out of order); ``stale``: rounds were appended by a bulk statement and are folded right
+    after its transaction commits (:func:`crashdb.db.folds.fold_pending`). Readers fold the
+    rounds of such runs themselves until then.
     """
 
-    __tablename__ = "strategy_run_rollups"
+    __tablename__ = "run_summaries"
 
-    strategy_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     bot_id: Mapped[str] = mapped_column(ID, primary_key=True)
     session_id: Mapped[str] = mapped_column(NAME, primary_key=True)
-    stale: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    rebuild: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    stale_round: Mapped[int | None] = mapped_column(BigInteger)
-    stale_slot: Mapped[int | None] = mapped_column(SmallInteger)
-    state: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    strategy_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    game_name: Mapped[str] = mapped_column(CODE, primary_key=True)
+    platform_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    rounds: Mapped[int] = _count()
+    wins: Mapped[int] = _count()
+    losses: Mapped[int] = _count()
+    skips: Mapped[int] = _count()
+    errors: Mapped[int] = _count()
+    bets: Mapped[int] = _count()
+    total_staked: Mapped[Decimal] = mapped_column(MONEY_SUM, server_default=_ZERO)
+    total_profit: Mapped[Decimal] = mapped_column(MONEY_SUM, server_default=_ZERO)
+    sum_profit: Mapped[float] = _sum()
+    sum_profit_sq: Mapped[float] = _sum()
+    sum_stake: Mapped[float] = _sum()
+    sum_stake_sq: Mapped[float] = _sum()
+    sum_profit_stake: Mapped[float] = _sum()
+    sum_gain: Mapped[float] = _sum()
+    sum_gain_sq: Mapped[float] = _sum()
+    sum_return: Mapped[float] = _sum()
+    sum_return_sq: Mapped[float] = _sum()
+    crash_count: Mapped[int] = _count()
+    crash_sum: Mapped[Decimal | None] = mapped_column(MULTIPLIER_SUM)
+    crash_min: Mapped[Decimal | None] = mapped_column(MULTIPLIER)
+    crash_max: Mapped[Decimal | None] = mapped_column(MULTIPLIER)
+    largest_win: Mapped[Decimal | None] = mapped_column(MONEY)
+    largest_loss: Mapped[Decimal | None] = mapped_column(MONEY)
+    first_ts: Mapped[datetime | None]
+    last_ts: Mapped[datetime | None]
+    last_end_ts: Mapped[datetime | None]
+    first_balance: Mapped[Decimal | None] = mapped_column(MONEY)
+    last_balance: Mapped[Decimal | None] = mapped_column(MONEY)
+    last_round: Mapped[int | None] = mapped_column(BigInteger)
+    last_slot: Mapped[int | None] = mapped_column(SmallInteger)
+    peak: Mapped[Decimal] = mapped_column(MONEY_SUM, server_default=_ZERO)
+    peak_round: Mapped[int | None] = mapped_column(BigInteger)
+    peak_ts: Mapped[datetime | None]
+    max_drawdown: Mapped[Decimal] = mapped_column(MONEY_SUM, server_default=_ZERO)
+    max_drawdown_pct: Mapped[float | None] = mapped_column(Double)
+    drawdown_start_round: Mapped[int | None] = mapped_column(BigInteger)
+    drawdown_start_ts: Mapped[datetime | None]
+    drawdown_end_round: Mapped[int | None] = mapped_column(BigInteger)
+    drawdown_end_ts: Mapped[datetime | None]
+    win_run: Mapped[int] = _count()
+    loss_run: Mapped[int] = _count()
+    longest_win: Mapped[int] = _count()
+    longest_loss: Mapped[int] = _count()
+    dirty: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    stale: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+    __table_args__ = (
+        # SQLite turns an integer sum that overflows into a double: refused, never stored.
+        *(
+            CheckConstraint(f"{c} IS NULL OR typeof({c}) = 'integer'", name=f"{c}_exact").ddl_if(
+                dialect="sqlite"
+            )
+            for c in ("total_staked", "total_profit", "crash_sum", "peak", "max_drawdown")
+        ),
+        Index("idx_run_summaries_session", "session_id"),
+        Index("idx_run_summaries_strategy", "strategy_name"),
+        Index("idx_run_summaries_game", "game_name", "platform_code"),
+        Index(
+            "idx_run_summaries_dirty",
+            "bot_id",
+            postgresql_where=text("dirty"),
+            sqlite_where=text("dirty"),
+        ),
+        Index(
+            "idx_run_summaries_stale",
+            "bot_id",
+            postgresql_where=text("stale"),
+            sqlite_where=text("stale"),
+        ),
+    )
 
 
-class GameRoundRollup(Base):
-    """Not a seed table: one game round, however many bots reported it.
+class GameRoundSummary(Base):
+    """One game round, however many bots reported it.
 
-    A game round is a platform's ``round_external_id`` in one game; rounds logged without a
-    platform or an external id cannot be matched across bots and are not kept here. Only valid
-    reports with a crash point count: ``crash_multiplier`` is the smallest reported crash point
-    (``crash_multiplier_max`` the largest: when they differ, bots disagreed, usually an OCR
-    misread), ``round_start_timestamp`` and ``round_number`` the earliest reported,
-    ``reports`` how many reports there were.
-
-    A key listed in :class:`GameRoundPending` may be out of date here: readers recompute it
-    from ``crash_game_rounds`` (:mod:`crashdb.analytics.game_rounds`).
+    Only valid reports with a crash point count: ``crash_multiplier`` is the smallest
+    reported crash point (``crash_multiplier_max`` the largest: when they differ, bots
+    disagreed, usually an OCR misread), ``round_start_timestamp`` and ``round_number`` the
+    earliest reported, ``reports`` how many reports there were. Rounds logged without a
+    platform or an external id cannot be matched across bots and are not kept here.
     """
 
-    __tablename__ = "game_round_rollups"
+    __tablename__ = "game_round_summaries"
 
     game_name: Mapped[str] = mapped_column(CODE, primary_key=True)
     platform_code: Mapped[str] = mapped_column(CODE, primary_key=True)
@@ -68,36 +169,38 @@ class GameRoundRollup(Base):
     round_start_timestamp: Mapped[datetime]
     round_number: Mapped[int] = mapped_column(BigInteger)
     reports: Mapped[int] = mapped_column(Integer)
+    dirty: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
     __table_args__ = (
         # A platform's game rounds in time order: the order the independence test reads them.
         Index(
-            "idx_game_round_rollups_stream",
+            "idx_game_round_summaries_stream",
             "game_name",
             "platform_code",
             "round_start_timestamp",
             "round_number",
             postgresql_include=["crash_multiplier", "crash_multiplier_max", "reports"],
         ),
+        # A game's latest rounds (get_multiplier_distribution).
+        Index("idx_game_round_summaries_recent", "game_name", "round_start_timestamp"),
+        Index(
+            "idx_game_round_summaries_dirty",
+            "game_name",
+            postgresql_where=text("dirty"),
+            sqlite_where=text("dirty"),
+        ),
     )
 
 
-class GameRoundPending(Base):
-    """Not a seed table: game rounds whose :class:`GameRoundRollup` row may be out of date.
+class FoldState(Base):
+    """SQLite only: how far the fold at commit got (one row).
 
-    Writers append here (an insert never waits on another bot's round); one key may be listed
-    several times. :func:`~crashdb.analytics.game_rounds.fold_game_rounds` recomputes the listed
-    rounds
-    and empties the list.
+    ``folded_rowid`` is the largest ``crash_game_rounds`` rowid already folded; ``dirty`` is
+    set by the delete and update triggers when a summary must be recomputed.
     """
 
-    __tablename__ = "game_round_pending"
+    __tablename__ = "summary_fold_state"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    game_name: Mapped[str] = mapped_column(CODE)
-    platform_code: Mapped[str] = mapped_column(CODE)
-    round_external_id: Mapped[str] = mapped_column(NAME)
-
-    __table_args__ = (
-        Index("idx_game_round_pending_key", "game_name", "platform_code", "round_external_id"),
-    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    folded_rowid: Mapped[int] = mapped_column(BigInteger, server_default=_ZERO)
+    dirty: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))

@@ -42,6 +42,7 @@ from sqlalchemy import String, Text
 from sqlalchemy.engine import Connection
 
 from crashdb.db.engine import Database
+from crashdb.db.folds import fold_after_write
 from crashdb.db.models import CrashGameRound
 from crashdb.exceptions import ConflictingRecord, FieldError, InvalidRecord
 from crashdb.ingest.columnar import RoundStream
@@ -318,7 +319,9 @@ def import_rounds(
             ) -> int:
                 return write_chunk(conn, db.backend, chunk, first)
 
-            result.inserted += run_write(db, one)
+            inserted = run_write(db, one)
+            fold_after_write(db.engine, inserted)
+            result.inserted += inserted
             result.rows += len(chunk)
             result.chunks_committed += 1
             if progress:
@@ -352,4 +355,6 @@ def import_rounds(
         res.chunks_committed = 1
         return res
 
-    return run_write(db, everything)
+    done = run_write(db, everything)
+    fold_after_write(db.engine, done.inserted)
+    return done

@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from crashdb.db.engine import Database
+from crashdb.db.folds import fold_after_write
 from crashdb.exceptions import FieldError, InvalidRecord
 from crashdb.ingest.columnar import RoundStream
 from crashdb.ingest.conflicts import Candidate, check_stored, compare_repeats, dedupe
@@ -82,12 +83,15 @@ def write_records(db: Database, records: Batch) -> WriteResult:
         return WriteResult()
     known = known_for(db)
     try:
-        return run_write(db, lambda conn: write_in(conn, db.backend, records, known))
+        written = run_write(db, lambda conn: write_in(conn, db.backend, records, known))
     except IntegrityError:
         if not (known.bots or known.sessions):
             raise
         known.clear()  # perhaps stale (database recreated): register again, once
-        return run_write(db, lambda conn: write_in(conn, db.backend, records, known))
+        written = run_write(db, lambda conn: write_in(conn, db.backend, records, known))
+    # --- analytics summaries: a bulk statement left its runs to be folded now (PostgreSQL)
+    fold_after_write(db.engine, written.inserted.get("round", 0))
+    return written
 
 
 def write_in(

@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Float,
     and_,
     case,
     exists,
@@ -29,10 +28,12 @@ from sqlalchemy.engine import Connection
 from crashdb.analytics import stats
 from crashdb.analytics.common import R, fnum, iso, num, published_rtp
 from crashdb.analytics.game_rounds import game_rounds
-from crashdb.analytics.performance import performance_metrics
-from crashdb.analytics.rollup import has_stale_runs, refresh_all, strategy_capital, strategy_metrics
+from crashdb.analytics.performance import metrics_from, performance_metrics
+from crashdb.analytics.runs import Selection, T, run_states
+from crashdb.analytics.strategies import strategy_capital
 from crashdb.config import GAMES
 from crashdb.db.models import AnalyticsRoundSignal, CrashGameRound, SessionLog
+from crashdb.db.types import real
 
 __all__: list[str] = []
 
@@ -54,7 +55,7 @@ class Scope:
 
     def whole_strategies(self) -> bool:
         """True when every round of a strategy in scope is in scope (no bot, session or game
-        filter): its metrics come from the run summaries of crashdb.analytics.rollup."""
+        filter): its metrics come from the run summaries (crashdb.analytics.runs)."""
         return self.bot_id is None and self.session_id is None and self.game_name is None
 
     def where(self) -> list[ColumnElement[bool]]:
@@ -396,8 +397,6 @@ def strategy_table(
     """crashdb's performance metrics (win rate, ROI, profit factor... with their CIs) for each
     strategy in scope, the most used first."""
     whole = scope.whole_strategies()
-    if whole and not conn.in_transaction():
-        refresh_all(conn.engine)  # before this connection's snapshot starts
     counts = conn.execute(
         select(R.strategy_name, func.count())
         .where(*scope.where())
@@ -406,11 +405,15 @@ def strategy_table(
     ).all()
     out = []
     for name, _n in counts[:max_strategies]:
-        if name is not None and whole and not has_stale_runs(conn, name):
-            # The per-run summaries, as get_strategy_performance.
-            total, _sessions = strategy_capital(conn, name)
+        if name is not None and whole:
+            # The run summaries, as get_strategy_performance.
+            selection = Selection(
+                [T.strategy_name == name], [R.strategy_name == name], run="strategy"
+            )
+            summaries, runs = run_states(conn, selection)
+            total, _sessions = strategy_capital(conn, summaries)
             capital = float(total) if total is not None else None
-            metrics = strategy_metrics(conn, name, capital=capital)
+            metrics = metrics_from(conn, summaries, runs, capital=capital)
             metrics["strategy_name"] = name
             out.append(metrics)
             continue
@@ -514,7 +517,7 @@ def signal_calibration(conn: Connection, scope: Scope) -> list[SignalType]:
         where.append(game == scope.game_name)
     if scope.strategy_name is not None:
         where.append(R.strategy_name == scope.strategy_name)
-    conf = SIG.confidence_score.cast(Float(53))
+    conf = real(SIG.confidence_score)
     inner = (
         select(
             SIG.signal_type.label("t"),

@@ -32,7 +32,6 @@ from typing import Any
 from plotly.offline import get_plotlyjs
 
 from crashdb.analytics.common import tune
-from crashdb.analytics.rollup import refresh_all
 from crashdb.db.engine import Database, get_database
 from crashdb.report import charts as _charts
 from crashdb.report import data
@@ -440,8 +439,6 @@ def write_report(
         if progress is not None:
             progress(text)
 
-    if scope.whole_strategies():
-        refresh_all(database)  # the strategy table reads the per-run summaries
     conn = database.engine.connect()
     if database.backend == "postgresql":  # one consistent snapshot for every query
         conn = conn.execution_options(isolation_level="REPEATABLE READ")

@@ -20,8 +20,8 @@ def natural_key(text: str | None) -> tuple[Any, ...]:
     """Sort key: digit runs compare as numbers (``bot_2`` < ``bot_10``), case ignored, then
     the exact text (so the order is total and stable)."""
     s = text or ""
-    parts = re.split(r"(\d+)", s.casefold())
-    return (tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p != ""), s)
+    parts = re.split(r"([0-9]+)", s.casefold())
+    return (tuple((0, int(p)) if p.isascii() and p.isdigit() else (1, p) for p in parts if p), s)
 
 
 def human_time(value: Any) -> str:

@@ -30,12 +30,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Float, Table, case, func, select, text, update
+from sqlalchemy import Table, case, func, select, text, update
 from sqlalchemy.engine import Connection
 
 from crashdb.db.engine import Database
 from crashdb.db.models import ErrorLog, OCRValidationLog
 from crashdb.db.server_models import AlertDelivery, FleetAlert
+from crashdb.db.types import real
 from crashdb.ingest.tables import ROUNDS
 from crashdb.server.config import ServerConfig
 from crashdb.server.fleet import fleet_overview
@@ -135,7 +136,7 @@ def _accounts(conn: Connection, config: ServerConfig, now: datetime) -> list[Con
 def _ocr_and_errors(conn: Connection, config: ServerConfig, now: datetime) -> list[Condition]:
     rules = config.alerts
     o = OCRValidationLog.__table__.c
-    low = case((o.confidence.cast(Float(53)) < rules.ocr_confidence, 1), else_=0)
+    low = case((real(o.confidence) < rules.ocr_confidence, 1), else_=0)
     q = (
         select(o.bot_id, func.count().label("n"), func.sum(low).label("low"))
         .where(

@@ -16,13 +16,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Float, Table, case, func, select, union
+from sqlalchemy import Table, case, func, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from crashdb.db.engine import Database
 from crashdb.db.models import BotVMRegistration, ErrorLog, OCRValidationLog, SessionLog
 from crashdb.db.server_models import BotHeartbeat
+from crashdb.db.types import real
 from crashdb.exceptions import FieldError, InvalidRecord
 from crashdb.ingest.fields import field_name, unknown_reason
 from crashdb.ingest.rules import rules_for
@@ -38,7 +39,8 @@ _HB_RULES = rules_for(HB, frozenset({"received_at"}))
 
 
 def _f8(col: Any) -> Any:
-    return col.cast(Float(53))
+    """A money column as a double on either backend (SQLite holds scaled integers)."""
+    return real(col)
 
 
 def record_heartbeat(

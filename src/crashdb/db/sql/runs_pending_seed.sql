@@ -1,0 +1,1 @@
+SELECT * FROM run_summaries WHERE stale AND NOT dirty AND rounds > 0

@@ -1,0 +1,149 @@
+"""The summaries the database keeps equal a direct computation over the rounds, on both
+backends, whatever order and grouping the rounds arrive in, and after deletes and updates."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import MetaData, delete, insert, select, text, update
+
+from crashdb import Database
+from crashdb.db.folds import RUN_FIELDS, RUN_KEY
+from crashdb.db.models import BotVMRegistration, CrashGameRound, SessionLog
+from crashdb.db.summaries import GameRoundSummary, RunSummary
+from summary_reference import game_rounds, random_rounds, summaries
+
+FLOATS = {f for f in RUN_FIELDS if f.startswith("sum_")} | {"max_drawdown_pct"}
+CHECKED = set(RUN_FIELDS) - {"peak_ts", "drawdown_start_ts", "drawdown_end_ts"}
+
+
+def _parents(db: Database, rows: list[dict[str, Any]]) -> None:
+    bots = sorted({r["bot_id"] for r in rows})
+    sessions = sorted({(r["bot_id"], r["session_id"]) for r in rows})
+    with db.engine.begin() as conn:
+        conn.execute(insert(BotVMRegistration), [{"bot_id": b} for b in bots])
+        conn.execute(insert(SessionLog), [{"bot_id": b, "session_id": s} for b, s in sessions])
+
+
+def _insert_in_pieces(db: Database, rows: list[dict[str, Any]], rng: random.Random) -> None:
+    """Rows in random pieces, in random order (so runs get rounds before their last one)."""
+    pieces = []
+    k = 0
+    while k < len(rows):
+        n = rng.choice((1, 1, 3, 17, 60))
+        pieces.append(rows[k : k + n])
+        k += n
+    order = list(range(len(pieces)))
+    # mostly in order, some pieces late
+    for _ in range(len(order) // 5):
+        i, j = rng.randrange(len(order)), rng.randrange(len(order))
+        order[i], order[j] = order[j], order[i]
+    for i in order:
+        with db.engine.begin() as conn:
+            conn.execute(insert(CrashGameRound), pieces[i])
+
+
+def assert_summaries_match(db: Database, rows: list[dict[str, Any]]) -> None:
+    expected = summaries(rows)
+    with db.engine.connect() as conn:
+        stored = {
+            tuple(getattr(r, k) for k in RUN_KEY): r
+            for r in conn.execute(select(RunSummary.__table__)).all()
+        }
+        games = {
+            (g.game_name, g.platform_code, g.round_external_id): g
+            for g in conn.execute(select(GameRoundSummary.__table__)).all()
+        }
+        sessions = {
+            (s.bot_id, s.session_id): s for s in conn.execute(select(SessionLog.__table__)).all()
+        }
+    assert set(stored) == set(expected)
+    for key, want in expected.items():
+        got = stored[key]
+        assert not got.dirty
+        for field in sorted(CHECKED):
+            value = getattr(got, field)
+            if field in FLOATS and want[field] is not None:
+                assert value == pytest.approx(want[field], rel=1e-9, abs=1e-9), (key, field)
+            else:
+                assert value == want[field], (key, field, value, want[field])
+    want_games = game_rounds(rows)
+    assert set(games) == set(want_games)
+    for key, want in want_games.items():
+        for field, value in want.items():
+            assert getattr(games[key], field) == value, (key, field)
+    per_session = summaries(rows, "session")
+    for key, log in sessions.items():
+        want = per_session.get(key)
+        assert log.total_rounds == (want["rounds"] if want else 0)
+        assert log.total_wins == (want["wins"] if want else 0)
+        assert log.total_losses == (want["losses"] if want else 0)
+        assert log.total_profit == (want["total_profit"] if want else Decimal(0))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_summaries_equal_a_direct_computation(db: Database, seed: int) -> None:
+    rng = random.Random(seed)
+    rows = random_rounds(rng)
+    _parents(db, rows)
+    _insert_in_pieces(db, rows, rng)
+    assert_summaries_match(db, rows)
+
+    # Deletes (some whole runs' tails, some single rounds) and updates of summarised columns.
+    gone = rng.sample(rows, len(rows) // 6)
+    with db.engine.begin() as conn:
+        conn.execute(delete(CrashGameRound).where(CrashGameRound.id.in_([r["id"] for r in gone])))
+    kept = [r for r in rows if r not in gone]
+    changed = rng.sample(kept, len(kept) // 8)
+    with db.engine.begin() as conn:
+        for r in changed:
+            r["profit_loss"] = -r["profit_loss"]
+            r["round_outcome"] = "LOSS" if r["round_outcome"] == "WIN" else r["round_outcome"]
+            if rng.random() < 0.3:
+                r["is_valid"] = not r["is_valid"]
+            conn.execute(
+                update(CrashGameRound)
+                .where(CrashGameRound.id == r["id"])
+                .values(
+                    profit_loss=r["profit_loss"],
+                    round_outcome=r["round_outcome"],
+                    is_valid=r["is_valid"],
+                )
+            )
+    assert_summaries_match(db, kept)
+
+
+def test_bulk_statements_are_folded_after_their_commit(db: Database) -> None:
+    """A statement of >= BULK_ROWS rounds leaves its runs stale (PostgreSQL) until
+    fold_pending, which crashdb's write path runs right after the commit; readers are exact
+    either way."""
+    from crashdb.analytics import get_bot_statistics
+    from crashdb.db.folds import BULK_ROWS, fold_pending
+
+    rows = random_rounds(random.Random(5), n_runs=60, max_rounds=300)
+    _parents(db, rows)
+    first, rest = rows[:40], rows[40:]
+    with db.engine.begin() as conn:
+        conn.execute(insert(CrashGameRound).values(first))
+    assert len(rest) >= BULK_ROWS
+    with db.engine.begin() as conn:  # one statement of len(rest) rounds
+        conn.execute(
+            text("CREATE TEMP TABLE staging AS SELECT * FROM crash_game_rounds WHERE 1 = 0")
+        )
+        staging = CrashGameRound.__table__.to_metadata(MetaData(), name="staging")
+        for k in range(0, len(rest), 500):
+            conn.execute(insert(staging).values(rest[k : k + 500]))
+        cols = ", ".join(rest[0])
+        conn.execute(text(f"INSERT INTO crash_game_rounds ({cols}) SELECT {cols} FROM staging"))
+    with db.engine.connect() as conn:
+        stale = conn.execute(select(RunSummary.stale).where(RunSummary.stale)).all()
+    assert bool(stale) == (db.backend == "postgresql")
+    expected = summaries([r for r in rows if r["bot_id"] == "bot_1"], "session")
+    result = get_bot_statistics("bot_1", db=db)
+    assert result["total_rounds"] == sum(s["rounds"] for s in expected.values())
+    assert Decimal(result["max_drawdown"]) == max(s["max_drawdown"] for s in expected.values())
+    fold_pending(db.engine)
+    assert_summaries_match(db, rows)
