@@ -70,47 +70,66 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     for table in (ROUNDS, *TABLE_OF.values())
 }
 
-_statements: dict[tuple[int, str], tuple[str, list[Any]]] = {}
 
+class _Statements:
+    """One table's insert, rendered once per dialect: ``one`` (VALUES, for a single row) and,
+    on PostgreSQL, ``many`` (``SELECT * FROM unnest(...)`` of one array per column: any number
+    of rows in one statement, so the statement-level triggers run once per batch, not once
+    per row as they would under ``executemany``)."""
 
-def _statement(dialect: Dialect, table: Table) -> tuple[str, list[Any]]:
-    key = (id(dialect), table.name)
-    found = _statements.get(key)
-    if found is None:
+    def __init__(self, dialect: Dialect, table: Table) -> None:
         columns = COLUMNS[table.name]
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
-        sql = (
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(c) for c in columns)
+        self.one = (
             f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(columns))}) "
             "ON CONFLICT DO NOTHING"
         )
-        binders: list[Any] = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
-        found = _statements[key] = (sql, binders)
-    return found
+        self.many: str | None = None
+        if dialect.name == "postgresql":
+            arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect=dialect)}[]" for c in columns)
+            self.many = (
+                f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays}) "
+                "ON CONFLICT DO NOTHING"
+            )
+        binders = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+        self.convert = [(i, b) for i, b in enumerate(binders) if b is not None]
+
+
+_statements: dict[tuple[int, str], _Statements] = {}
 
 
 def insert_rows(conn: Connection, table: Table, rows: Iterable[Sequence[Any]]) -> int:
     """Insert ``rows`` (values in :data:`COLUMNS` order) ``ON CONFLICT DO NOTHING``, in the
     connection's transaction; returns how many rows were new."""
     dialect = conn.dialect
-    sql, binders = _statement(dialect, table)
-    pairs = list(enumerate(binders))
-    convert = [(i, b) for i, b in pairs if b is not None]
+    key = (id(dialect), table.name)
+    stmts = _statements.get(key)
+    if stmts is None:
+        stmts = _statements[key] = _Statements(dialect, table)
+    convert = stmts.convert
 
-    def params(row: Sequence[Any]) -> tuple[Any, ...]:
+    def params(row: Sequence[Any]) -> list[Any]:
         values = list(row)
         for i, bind in convert:
             values[i] = bind(values[i])
-        return tuple(values)
+        return values
 
+    batch = [params(r) for r in rows]
+    if not batch:
+        return 0
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    sql = stmts.one
     try:
-        batch = [params(r) for r in rows]
         if len(batch) == 1:
             cursor.execute(sql, batch[0])
-        elif batch:
+        elif stmts.many is not None:
+            sql = stmts.many
+            cursor.execute(sql, [list(column) for column in zip(*batch, strict=True)])
+        else:
             cursor.executemany(sql, batch)
-        return max(int(cursor.rowcount), 0) if batch else 0
+        return max(int(cursor.rowcount), 0)
     except dialect.loaded_dbapi.Error as exc:  # wrapped as Core would: OperationalError...
         raise DBAPIError.instance(
             sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
