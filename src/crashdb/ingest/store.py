@@ -204,7 +204,11 @@ def _rounds_of(conn: Connection, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, An
     found: dict[uuid.UUID, Any] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
-        for r in conn.execute(select(*_ROUND_FACTS).where(ROUNDS.c.id.in_(chunk))):
+        # FOR KEY SHARE (PostgreSQL): a round a record links to cannot be deleted (crashdb
+        # cleanup) before this transaction commits, so the insert never meets a raw
+        # foreign-key violation; the lock is the one the foreign key check takes anyway.
+        q = select(*_ROUND_FACTS).where(ROUNDS.c.id.in_(chunk))
+        for r in conn.execute(q.with_for_update(read=True, key_share=True)):
             found[r.id] = r
     return found
 
