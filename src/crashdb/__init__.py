@@ -9,9 +9,9 @@ migrations), :mod:`crashdb.ingest` (validation and the write path), :mod:`crashd
 :mod:`crashdb.analytics` (with the pure statistics of :mod:`crashdb.analytics.stats`),
 :mod:`crashdb.sim` (games, fairness, strategies, simulation), :mod:`crashdb.report`.
 
-What a bot needs to log is imported with the package. The analytics pull in SciPy and pyarrow
-(over a second at start-up), so their names are resolved on first use (PEP 562):
-``crashdb.get_bot_statistics`` works as usual, and a bot that only logs never pays for them.
+Names are resolved on first use (PEP 562): ``import crashdb`` (and so ``crashdb --help``)
+loads nothing else, a bot that only logs never pays for the analytics' SciPy and pyarrow,
+and ``crashdb.get_bot_statistics`` works as usual.
 """
 
 from __future__ import annotations
@@ -19,48 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from crashdb.api import (
-    create_session_log,
-    log_batch_rounds,
-    log_crash_round,
-    log_error,
-    log_ocr_validation,
-    log_round_multiplier_analytics,
-    log_round_outcome,
-    log_round_signal,
-    update_session_log,
-)
-from crashdb.db import (
-    Database,
-    DatabaseConnection,
-    get_database,
-    get_session,
-    init_db,
-    session_scope,
-)
-from crashdb.exceptions import (
-    ConflictingRecord,
-    CrashdbError,
-    DatabaseUnavailable,
-    FieldError,
-    InvalidRecord,
-    SchemaNotInitialized,
-    VerificationError,
-)
-from crashdb.ingest.records import (
-    ErrorRecord,
-    MultiplierRecord,
-    OCRRecord,
-    OutcomeRecord,
-    Record,
-    RoundRecord,
-    SessionStartRecord,
-    SessionUpdateRecord,
-    SignalRecord,
-)
-from crashdb.writer import RoundWriter
-
-if TYPE_CHECKING:  # the lazy names, for type checkers and IDEs
+if TYPE_CHECKING:  # the names below, for type checkers and IDEs
     from crashdb.analytics import (
         cleanup_old_records,
         export_multipliers_for_ml,
@@ -73,20 +32,121 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and IDEs
         get_signal_effectiveness,
         get_strategy_performance,
     )
+    from crashdb.api import (
+        create_session_log,
+        log_batch_rounds,
+        log_crash_round,
+        log_error,
+        log_ocr_validation,
+        log_round_multiplier_analytics,
+        log_round_outcome,
+        log_round_signal,
+        update_session_log,
+    )
+    from crashdb.db import (
+        Database,
+        DatabaseConnection,
+        get_database,
+        get_session,
+        init_db,
+        session_scope,
+    )
+    from crashdb.exceptions import (
+        ConflictingRecord,
+        CrashdbError,
+        DatabaseUnavailable,
+        FieldError,
+        InvalidRecord,
+        SchemaNotInitialized,
+        VerificationError,
+    )
+    from crashdb.ingest.records import (
+        ErrorRecord,
+        MultiplierRecord,
+        OCRRecord,
+        OutcomeRecord,
+        Record,
+        RoundRecord,
+        SessionStartRecord,
+        SessionUpdateRecord,
+        SignalRecord,
+    )
+    from crashdb.writer import RoundWriter
 
-# The seed's analytics functions, resolved from crashdb.analytics on first use.
-_LAZY = (
-    "cleanup_old_records",
-    "export_multipliers_for_ml",
-    "export_rounds_to_json",
-    "get_bot_statistics",
-    "get_database_size",
-    "get_game_statistics",
-    "get_multiplier_distribution",
-    "get_session_summary",
-    "get_signal_effectiveness",
-    "get_strategy_performance",
-)
+# Every public name and the module it lives in, imported on first use (PEP 562): ``import
+# crashdb`` costs nothing, ``from crashdb import log_crash_round`` loads what logging needs, and
+# the analytics (SciPy, pyarrow) load only with the first ``get_*`` call.
+_HOMES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "cleanup_old_records",
+            "export_multipliers_for_ml",
+            "export_rounds_to_json",
+            "get_bot_statistics",
+            "get_database_size",
+            "get_game_statistics",
+            "get_multiplier_distribution",
+            "get_session_summary",
+            "get_signal_effectiveness",
+            "get_strategy_performance",
+        ),
+        "crashdb.analytics",
+    ),
+    **dict.fromkeys(
+        (
+            "create_session_log",
+            "log_batch_rounds",
+            "log_crash_round",
+            "log_error",
+            "log_ocr_validation",
+            "log_round_multiplier_analytics",
+            "log_round_outcome",
+            "log_round_signal",
+            "update_session_log",
+        ),
+        "crashdb.api",
+    ),
+    **dict.fromkeys(
+        (
+            "Database",
+            "DatabaseConnection",
+            "get_database",
+            "get_session",
+            "init_db",
+            "session_scope",
+        ),
+        "crashdb.db",
+    ),
+    **dict.fromkeys(
+        (
+            "ConflictingRecord",
+            "CrashdbError",
+            "DatabaseUnavailable",
+            "FieldError",
+            "InvalidRecord",
+            "SchemaNotInitialized",
+            "VerificationError",
+        ),
+        "crashdb.exceptions",
+    ),
+    **dict.fromkeys(
+        (
+            "ErrorRecord",
+            "MultiplierRecord",
+            "OCRRecord",
+            "OutcomeRecord",
+            "Record",
+            "RoundRecord",
+            "SessionStartRecord",
+            "SessionUpdateRecord",
+            "SignalRecord",
+        ),
+        "crashdb.ingest.records",
+    ),
+    "RoundWriter": "crashdb.writer",
+}
+# The seed's analytics functions (kept apart: they pull in SciPy and pyarrow).
+_LAZY = tuple(n for n, m in _HOMES.items() if m == "crashdb.analytics")
 
 __all__ = [
     "ConflictingRecord",
@@ -136,9 +196,10 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
+    module = _HOMES.get(name)
+    if module is None:
         raise AttributeError(f"module 'crashdb' has no attribute {name!r}")
-    value = getattr(importlib.import_module("crashdb.analytics"), name)
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # resolved once
     return value
 

@@ -20,7 +20,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -30,7 +30,9 @@ from typer.models import CommandFunctionType
 
 from crashdb.cli._errors import URL_HINT, CliError, connection_cause, explain, settings_error
 from crashdb.cli._text import plain
-from crashdb.db.engine import Database, DatabaseConnection
+
+if TYPE_CHECKING:
+    from crashdb.db.engine import Database
 
 __all__ = [
     "CrashdbGroup",
@@ -266,6 +268,8 @@ def open_db(url: str | None, *, create: bool = False, schema: bool = True) -> Da
     reached (naming the cause), when a SQLite file does not exist and ``create`` is false
     (nothing is created then), and, with ``schema``, when crashdb's tables are not there.
     """
+    from crashdb.db.engine import DatabaseConnection
+
     settings, target = resolve_target(url)
     shown = target.render_as_string(hide_password=True)
     path = sqlite_path(target)

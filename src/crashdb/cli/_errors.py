@@ -12,8 +12,6 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from sqlalchemy import exc as sa_exc
-
 from crashdb.exceptions import CrashdbError, InvalidRecord, SchemaNotInitialized
 
 __all__ = ["CliError", "connection_cause", "explain", "settings_error"]
@@ -147,25 +145,27 @@ def explain(error: BaseException) -> CliError | None:
     pydantic = sys.modules.get("pydantic")
     if pydantic is not None and isinstance(error, pydantic.ValidationError):
         return settings_error(error)
-    if isinstance(error, sa_exc.NoSuchModuleError | sa_exc.ArgumentError):
-        return CliError("the database URL is not one crashdb can use", URL_HINT, 2)
-    if isinstance(error, sa_exc.DBAPIError):
-        if _missing_schema(error):
-            return CliError(
-                f"the database has no crashdb schema, or an older one ({_driver_message(error)})",
-                INIT_HINT,
+    sa_exc = sys.modules.get("sqlalchemy.exc")  # loaded if the command reached a database
+    if sa_exc is not None:
+        if isinstance(error, sa_exc.NoSuchModuleError | sa_exc.ArgumentError):
+            return CliError("the database URL is not one crashdb can use", URL_HINT, 2)
+        if isinstance(error, sa_exc.DBAPIError):
+            if _missing_schema(error):
+                message = _driver_message(error)
+                return CliError(
+                    f"the database has no crashdb schema, or an older one ({message})", INIT_HINT
+                )
+            cause = (
+                connection_cause(error)
+                if error.connection_invalidated or isinstance(error, sa_exc.OperationalError)
+                else None
             )
-        cause = (
-            connection_cause(error)
-            if error.connection_invalidated or isinstance(error, sa_exc.OperationalError)
-            else None
-        )
-        if cause is not None:
-            return CliError(f"cannot connect to the database: {cause[0]}", cause[1])
-        return CliError(
-            f"the database refused the operation: {_driver_message(error)}",
-            "run again with --debug to see where",
-        )
+            if cause is not None:
+                return CliError(f"cannot connect to the database: {cause[0]}", cause[1])
+            return CliError(
+                f"the database refused the operation: {_driver_message(error)}",
+                "run again with --debug to see where",
+            )
     pyarrow = sys.modules.get("pyarrow")
     if pyarrow is not None and isinstance(error, pyarrow.ArrowException):
         return CliError(f"cannot read or write the data file: {error}", "check the file")

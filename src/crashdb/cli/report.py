@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,7 +12,9 @@ from crashdb.cli._app import DbUrl, app, console, open_db
 from crashdb.cli._errors import CliError
 from crashdb.cli._text import markup, plain
 from crashdb.cli.listing import require_known
-from crashdb.db.engine import Database
+
+if TYPE_CHECKING:
+    from crashdb.db.engine import Database
 
 __all__ = ["build_report"]
 
