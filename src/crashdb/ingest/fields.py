@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Table
@@ -22,7 +23,7 @@ from crashdb.db.models import (
 )
 from crashdb.exceptions import FieldError
 from crashdb.ingest.rules import Rule, rules_for
-from crashdb.ingest.values import BadValue, show_value
+from crashdb.ingest.values import CONVERTERS, BadValue, show_value
 
 __all__ = [
     "ERROR_RULES",
@@ -90,7 +91,12 @@ def lookup(rules: Mapping[str, Rule], aliases: Mapping[str, str] = {}) -> Lookup
     for name, rule in rules.items():
         if name in _BUCKETS:
             continue
-        convert = _outcome_value if name in ("round_outcome", "outcome") else rule.convert
+        # the rule's converter bound to it: Rule.convert without a call of its own per value
+        convert = (
+            _outcome_value
+            if name in ("round_outcome", "outcome")
+            else partial(CONVERTERS[rule.kind], rule)
+        )
         out[name] = (name, convert)
     for alias, name in aliases.items():
         if name in out:

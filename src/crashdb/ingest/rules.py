@@ -27,7 +27,7 @@ Timestamps must be timezone-aware and between :data:`EARLIEST` and :data:`LATEST
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -132,6 +132,13 @@ class Rule:
     length: int | None = None
     identifier: bool = False
     allow_list: bool = False
+    # Derived from precision and scale (computed once: these run for every value).
+    limit: Decimal = field(init=False, repr=False, compare=False)
+    step: Decimal = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "limit", Decimal(10) ** (self.precision - self.scale))
+        object.__setattr__(self, "step", quantizer(self.scale))
 
     # ------------------------------------------------------------------ one value
 
@@ -142,33 +149,32 @@ class Rule:
     def check_derived(self, value: Decimal) -> Decimal:
         """A value crashdb derived (profit, ROI, balance after): rounded half-even to the
         column's scale, then held to the column's range and bounds."""
-        what = f"the derived value {show_number(value)}"
-        rounded = self._round(value, what)
-        self._check_bounds(rounded, what)
+        rounded = self._round(value, derived=True)
+        self._check_bounds(rounded, value, derived=True)
         return rounded
 
-    def _round(self, d: Decimal, what: str) -> Decimal:
-        """``d`` rounded half-even to the scale, after checking it fits the precision."""
-        limit = Decimal(10) ** (self.precision - self.scale)
-        if abs(d) >= limit:
-            raise BadValue(
-                f"{what} is out of range: the column holds less than {limit} in magnitude"
-            )
+    def _round(self, d: Decimal, *, derived: bool = False) -> Decimal:
+        """``d`` rounded half-even to the scale, after checking it fits the precision
+        (``derived``: crashdb computed ``d``, the error says so)."""
+        if abs(d) >= self.limit:
+            raise BadValue(f"{_what(d, derived)} is out of range: {self._range()}")
         try:
-            return d.quantize(quantizer(self.scale), rounding=ROUND_HALF_EVEN)
+            return d.quantize(self.step, rounding=ROUND_HALF_EVEN)
         except InvalidOperation:  # pragma: no cover - excluded by the range check
+            what = _what(d, derived)
             raise BadValue(f"{what} cannot be rounded to {self.scale} places") from None
 
-    def _check_bounds(self, d: Decimal, what: str) -> None:
-        limit = Decimal(10) ** (self.precision - self.scale)
-        if abs(d) >= limit:
-            raise BadValue(
-                f"{what} is out of range: the column holds less than {limit} in magnitude"
-            )
+    def _check_bounds(self, d: Decimal, shown: Decimal, *, derived: bool = False) -> None:
+        """``d`` (rounded) within the column's range and bounds; errors show ``shown``."""
+        if abs(d) >= self.limit:
+            raise BadValue(f"{_what(shown, derived)} is out of range: {self._range()}")
         if self.minimum is not None and d < self.minimum:
             raise BadValue(f"must be >= {self.minimum}, got {d}")
         if self.maximum is not None and d > self.maximum:
             raise BadValue(f"must be <= {self.maximum}, got {d}")
+
+    def _range(self) -> str:
+        return f"the column holds less than {self.limit} in magnitude"
 
     # ------------------------------------------------------------------ a whole column
 
@@ -180,6 +186,11 @@ class Rule:
         input it accepts, the result equals ``[convert(v) for v in values]`` (None kept).
         """
         return COLUMN_CHECKERS[self.kind](self, values)
+
+
+def _what(d: Decimal, derived: bool) -> str:
+    """How an error names a number: as the caller gave it, or as crashdb derived it."""
+    return f"the derived value {show_number(d)}" if derived else show_number(d)
 
 
 # --------------------------------------------------------------------------- rules from columns

@@ -18,8 +18,6 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from crashdb.db.types import quantizer
-
 if TYPE_CHECKING:
     from crashdb.ingest.rules import Rule
 
@@ -107,13 +105,13 @@ def to_decimal(value: Any) -> Decimal:
 
 def _convert_decimal(rule: Rule, value: Any) -> Decimal:
     d = to_decimal(value)
-    r = rule._round(d, show_number(d))
+    r = rule._round(d)
     if rule.exact and r != d:
         what = {2: "multiplier", 4: "money"}.get(rule.scale, "value")
         raise BadValue(
             f"has more than {rule.scale} decimal places (the {what} column holds {rule.scale}): {d}"
         )
-    rule._check_bounds(r, show_number(d))
+    rule._check_bounds(r, d)
     return r
 
 
@@ -150,6 +148,10 @@ def _unencodable(s: str) -> int | None:
 
 def check_text(s: str) -> None:
     """Text PostgreSQL and SQLite store exactly: UTF-8 encodable, no NUL character."""
+    if s.isascii():
+        if "\x00" in s:
+            raise BadValue("contains a NUL character")
+        return
     at = _unencodable(s)
     if at is not None:
         raise BadValue(f"cannot be encoded as UTF-8 (a lone surrogate {s[at]!r} at position {at})")
@@ -176,7 +178,8 @@ def _convert_text(rule: Rule, value: Any) -> str:
             raise BadValue("must not be blank")
         if s != s.strip():
             raise BadValue(f"has leading or trailing whitespace: {show_value(s)}")
-        bad = next((ch for ch in s if _is_control(ch)), None)
+        # printable text (str.isprintable) holds none of the control categories
+        bad = None if s.isprintable() else next((ch for ch in s if _is_control(ch)), None)
         if bad is not None:
             raise BadValue(f"contains a control character {bad!r}")
     return s
@@ -355,10 +358,10 @@ def _column_decimal(rule: Rule, values: list[Any]) -> list[Any]:
         return values
     if not all(map(Decimal.is_finite, vals)):
         raise Slow
-    limit = Decimal(10) ** (rule.precision - rule.scale)
+    limit = rule.limit
     if max(vals) >= limit or min(vals) <= -limit:
         raise Slow
-    q = quantizer(rule.scale)
+    q = rule.step
     rounded = [x.quantize(q, rounding=ROUND_HALF_EVEN) for x in vals]
     if rule.exact and rounded != vals:
         raise Slow
