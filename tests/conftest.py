@@ -120,11 +120,11 @@ def empty_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     server.drop(name)
 
 
-@pytest.fixture
-def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """URL of a fresh database migrated to head on the backend under test."""
+def migrated_url(backend: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
+    """For a fixture: the URL of a fresh database migrated to head (a copy of the template),
+    a SQLite file in ``folder`` or a PostgreSQL database dropped afterwards."""
     if backend == "sqlite":
-        path = tmp_path / "crashdb.sqlite3"
+        path = folder / "crashdb.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
@@ -135,6 +135,12 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
     yield server.url(name)
     DatabaseConnection.close()
     server.drop(name)
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh database migrated to head on the backend under test."""
+    yield from migrated_url(backend, request, tmp_path)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ the record the builder made of the same arguments.
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -24,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Table, func, select
 
+from conftest import migrated_url
 from crashdb import (
     DatabaseConnection,
     InvalidRecord,
@@ -226,18 +226,7 @@ def shared_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """One database per backend for the whole module (examples use distinct keys)."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("hostile") / "hostile.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        yield f"sqlite:///{path}"
-        return
-    server = request.getfixturevalue("pg_server")
-    name = server.create(
-        f"h{uuid.uuid4().hex[:8]}", template=request.getfixturevalue("pg_template")
-    )
-    yield server.url(name)
-    DatabaseConnection.close()
-    server.drop(name)
+    yield from migrated_url(request.param, request, tmp_path_factory.mktemp("hostile"))
 
 
 @pytest.fixture
