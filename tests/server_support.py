@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -45,13 +46,22 @@ def free_port() -> int:
 class Served:
     """``crashdb serve`` in a subprocess (the real CLI, uvicorn and all)."""
 
-    def __init__(self, db_url: str, workdir: Path, config: str = TEST_CONFIG, *extra: str) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        workdir: Path,
+        config: str = TEST_CONFIG,
+        *extra: str,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         self.db_url = db_url
+        self.verify = verify  # how the test's clients check the server's certificate (HTTPS)
         self.workdir = workdir
         self.config_path = workdir / f"fleet-{uuid.uuid4().hex[:6]}.toml"
         self.config_path.write_text(config, encoding="utf-8")
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        scheme = "https" if "--ssl-certfile" in extra else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = workdir / f"serve-{self.port}.log"
         self.extra = list(extra)
@@ -85,7 +95,8 @@ class Served:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"crashdb serve exited: {self.log.read_text()}")
             try:
-                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                health = httpx.get(f"{self.url}/api/v1/health", timeout=1, verify=self.verify)
+                if health.status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
@@ -111,7 +122,7 @@ class Served:
 
     def client(self, token: str | None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30, verify=self.verify)
 
 
 def new_database(request: pytest.FixtureRequest, backend: str, tmp: Path) -> Iterator[str]:
