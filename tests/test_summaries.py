@@ -84,6 +84,13 @@ def assert_summaries_match(db: Database, rows: list[dict[str, Any]]) -> None:
         assert log.total_profit == (want["total_profit"] if want else Decimal(0))
 
 
+def _round_count(db: Database) -> int:
+    """get_database_size's count of rounds (from the summaries on PostgreSQL)."""
+    from crashdb.analytics.maintenance import get_database_size
+
+    return int(get_database_size(db=db)["tables"]["crash_game_rounds"])
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_summaries_equal_a_direct_computation(db: Database, seed: int) -> None:
     rng = random.Random(seed)
@@ -91,6 +98,7 @@ def test_summaries_equal_a_direct_computation(db: Database, seed: int) -> None:
     _parents(db, rows)
     _insert_in_pieces(db, rows, rng)
     assert_summaries_match(db, rows)
+    assert _round_count(db) == len(rows)
 
     # Deletes (some whole runs' tails, some single rounds) and updates of summarised columns.
     gone = rng.sample(rows, len(rows) // 6)
@@ -114,6 +122,7 @@ def test_summaries_equal_a_direct_computation(db: Database, seed: int) -> None:
                 )
             )
     assert_summaries_match(db, kept)
+    assert _round_count(db) == len(kept)
 
 
 def test_bulk_statements_are_folded_after_their_commit(db: Database) -> None:
@@ -141,6 +150,7 @@ def test_bulk_statements_are_folded_after_their_commit(db: Database) -> None:
     with db.engine.connect() as conn:
         stale = conn.execute(select(RunSummary.stale).where(RunSummary.stale)).all()
     assert bool(stale) == (db.backend == "postgresql")
+    assert _round_count(db) == len(rows)  # stale runs are counted from their rounds
     expected = summaries([r for r in rows if r["bot_id"] == "bot_1"], "session")
     result = get_bot_statistics("bot_1", db=db)
     assert result["total_rounds"] == sum(s["rounds"] for s in expected.values())
