@@ -462,8 +462,11 @@ def sqlite_load(n: int, repeat: int = 2) -> float:
     from pathlib import Path
 
     from crashdb.db.folds import fold_sqlite
-    from crashdb.ingest.store import _SQLITE_ROUND_SQL
 
+    columns = ", ".join(f'"{c}"' for c in ROUND_COLUMNS)
+    insert_sql = (
+        f"INSERT INTO crash_game_rounds ({columns}) VALUES ({', '.join('?' * len(ROUND_COLUMNS))})"
+    )
     rows = summary_rows(n)
     results: dict[str, list[float]] = {"plain": [], "crashdb": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -487,7 +490,7 @@ def sqlite_load(n: int, repeat: int = 2) -> float:
                     cur = raw.cursor()
                     t0 = time.perf_counter()
                     cur.execute("BEGIN IMMEDIATE")
-                    cur.executemany(_SQLITE_ROUND_SQL, tuples)
+                    cur.executemany(insert_sql, tuples)
                     if mode == "crashdb":
                         fold_sqlite(raw.driver_connection)
                     cur.execute("COMMIT")
