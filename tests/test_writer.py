@@ -660,6 +660,7 @@ def test_guide_style_code_through_the_default_writer(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import crashdb
+    import crashdb.api  # the module, not only the names the package exports
 
     monkeypatch.setenv("CRASHDB_USE_WRITER", "true")
     # crashdb.api re-reads the setting at most once a second; make it read it now (and,
