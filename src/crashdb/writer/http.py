@@ -142,12 +142,13 @@ class HttpSink:
         if not token:
             raise ValueError("a token is needed to write to a fleet server")
         self.server_url = _check_url(server_url)
-        self._client = httpx.Client(
-            base_url=self.server_url,
-            headers={"Authorization": f"Bearer {token}", "User-Agent": "crashdb-writer"},
-            timeout=timeout,
-            transport=transport,
-        )
+        self._options: dict[str, Any] = {
+            "base_url": self.server_url,
+            "headers": {"Authorization": f"Bearer {token}", "User-Agent": "crashdb-writer"},
+            "timeout": timeout,
+            "transport": transport,
+        }
+        self._client = httpx.Client(**self._options)
         self._lock = threading.Lock()
         self.last_seen: dict[str, Any] = {}
 
@@ -159,10 +160,12 @@ class HttpSink:
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         except UnicodeEncodeError:  # lone surrogates: sent escaped, the server judges them
             body = json.dumps(payload, separators=(",", ":")).encode()
+        with self._lock:
+            if self._client.is_closed:  # used again after close(): a new connection pool
+                self._client = httpx.Client(**self._options)
+            client = self._client
         try:
-            response = self._client.post(
-                path, content=body, headers={"Content-Type": "application/json"}
-            )
+            response = client.post(path, content=body, headers={"Content-Type": "application/json"})
         except httpx.HTTPError as exc:  # connection refused, reset, timeouts, protocol errors
             raise ServerUnavailable(f"fleet server unreachable: {type(exc).__name__}") from None
         if response.status_code >= 300:
@@ -199,7 +202,10 @@ class HttpSink:
         self._post(HEARTBEAT_PATH, payload)
 
     def close(self) -> None:
-        self._client.close()
+        """Close the connections to the server (a later write opens new ones)."""
+        with self._lock:
+            client = self._client
+        client.close()
 
 
 class Heartbeats:

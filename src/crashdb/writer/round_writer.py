@@ -173,6 +173,7 @@ class RoundWriter:
             rescue_dir if rescue_dir is not None else Path(tempfile.gettempdir()) / RESCUE_DIR
         ).absolute()
         remote = self._remote_sink(server_url, token, db, sink, settings)
+        self._remote = remote
         self.sink: RecordSink = (
             sink if sink is not None else remote if remote is not None else DatabaseSink(db)
         )
@@ -360,6 +361,9 @@ class RoundWriter:
             with contextlib.suppress(Exception):
                 self._spool.close()
             self._committer.close()
+            if self._remote is not None:  # the connections of the sink the writer made
+                with contextlib.suppress(Exception):
+                    self._remote.close()
         _live_writers.discard(self)
 
     def __enter__(self) -> RoundWriter:
