@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import statistics
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import scipy.stats
 
 from crashdb import ConflictingRecord, Database, InvalidRecord
 from crashdb.ingest.records import round_uuid
@@ -396,8 +400,16 @@ def test_fleet_overview(served: Served, tokens: dict[str, str]) -> None:
     assert mine["last_heartbeat_at"] is not None and mine["ocr_health"] == 0.97
     read = bots["bot_a"]
     assert read["session_id"] == "overview" and read["session_rounds"] == 29
+    # computed here from the rounds sent: every third a WIN at 1.33 (+3.30), else -10.00
+    profits = [3.3 if n % 3 == 0 else -10.0 for n in range(1, 30)]
+    assert Decimal(read["session_profit"]) == Decimal("-170.30") == Decimal(str(round(sum(profits), 2)))
+    mean, half = statistics.fmean(profits), statistics.stdev(profits) / math.sqrt(29)
+    t = scipy.stats.t.ppf(0.975, 28)
     low, high = read["session_profit_ci95"]
-    assert low < float(read["session_profit"]) < high
+    assert low == pytest.approx(29 * (mean - t * half), abs=1e-3)
+    assert high == pytest.approx(29 * (mean + t * half), abs=1e-3)
+    # the peak: first balance (101) plus the peak of the cumulative profit (never above 0)
+    assert Decimal(read["peak_balance"]) == Decimal("101.00")
     equity = served.client(tokens["viewer"]).get("/api/v1/equity?points=10").json()
     assert len(equity["bot_a"]) == 10
     assert equity["bot_a"][-1] == pytest.approx(float(read["session_profit"]))

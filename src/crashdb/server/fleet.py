@@ -3,8 +3,9 @@
 A bot's *state* comes from the last time it was heard of (its last round or heartbeat,
 whichever is later): ``live`` within ``live_seconds``, ``stale`` within
 ``offline_seconds``, ``offline`` after that. The figures are those of the bot's latest
-session: its profit (exact) with the 95% interval of the expected profit of that many rounds
-(n times the Student-t interval of the mean round profit), balance, rounds in the last
+session: its profit (exact) with the 95% interval of the expected profit of that many bets
+(n times the Student-t interval of the mean profit per bet), balance, its peak (first balance
+plus the peak of the cumulative profit, as the drawdown of the analytics), rounds in the last
 minute, the share of OCR readings rejected (``validation_status`` other than ``valid``) and
 the errors it logged.
 """
@@ -16,10 +17,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, select, union
+from sqlalchemy import Table, case, func, select, tuple_, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from crashdb.analytics.runs import Selection, T, run_states
 from crashdb.db.engine import Database
 from crashdb.db.models import BotVMRegistration, ErrorLog, OCRValidationLog, SessionLog
 from crashdb.db.server_models import BotHeartbeat
@@ -108,27 +110,49 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def session_figures(conn: Connection, now: datetime) -> dict[str, dict[str, Any]]:
-    """Per bot, its latest session and the figures of that session's rounds."""
+    """Per bot, its latest session and that session's figures: from the run summaries
+    (``run_fold.sql``, runs not folded yet from their rounds), plus the rounds of the last
+    minute."""
     latest = _latest_sessions()
-    minute_ago = now - timedelta(seconds=60)
-    agg = (
-        select(
-            R.bot_id,
-            func.count().label("n"),
-            func.sum(_f8(R.profit_loss)).label("s1"),
-            func.sum(_f8(R.profit_loss) * _f8(R.profit_loss)).label("s2"),
-            func.max(R.round_start_timestamp).label("last_round_at"),
-            func.sum(case((R.round_start_timestamp >= minute_ago, 1), else_=0)).label("recent"),
-            func.max(R.running_balance_after).label("peak"),
-        )
-        .join(latest, (R.bot_id == latest.c.bot_id) & (R.session_id == latest.c.session_id))
-        .group_by(R.bot_id)
-    )
     out: dict[str, dict[str, Any]] = {}
     for row in conn.execute(select(latest)).mappings():
         out[row["bot_id"]] = {"session": dict(row)}
-    for row in conn.execute(agg).mappings():
-        out.setdefault(row["bot_id"], {})["rounds"] = dict(row)
+    pairs = sorted((bot, fig["session"]["session_id"]) for bot, fig in out.items())
+    if not pairs:
+        return out
+    summaries, runs = run_states(
+        conn,
+        Selection(
+            summaries=[tuple_(T.bot_id, T.session_id).in_(pairs)],
+            rounds=[tuple_(R.bot_id, R.session_id).in_(pairs)],
+        ),
+    )
+    for summary in summaries:
+        figures = out[summary["bot_id"]].setdefault(
+            "rounds", {"n": 0, "bets": 0, "s1": 0.0, "s2": 0.0, "last_round_at": None}
+        )
+        figures["n"] += int(summary["rounds"])
+        figures["bets"] += int(summary["bets"])
+        figures["s1"] += float(summary["sum_profit"])
+        figures["s2"] += float(summary["sum_profit_sq"])
+        last = summary["last_ts"]
+        if last is not None and (
+            figures["last_round_at"] is None or last > figures["last_round_at"]
+        ):
+            figures["last_round_at"] = last
+    for run in runs:  # one per session: the peak of its balance (first balance + profit peak)
+        if run["first_balance"] is not None and run["peak"] is not None:
+            out[run["bot_id"]].setdefault("rounds", {})["peak"] = run["first_balance"] + run["peak"]
+    recent = (
+        select(R.bot_id, func.count().label("n"))
+        .where(
+            tuple_(R.bot_id, R.session_id).in_(pairs),
+            R.round_start_timestamp >= now - timedelta(seconds=60),
+        )
+        .group_by(R.bot_id)
+    )
+    for bot_id, count in conn.execute(recent):
+        out[bot_id].setdefault("rounds", {})["recent"] = int(count)
     return out
 
 
@@ -208,6 +232,7 @@ def fleet_overview(
         )
         n_ocr = ocr.get(bot_id)
         n = int(rounds.get("n") or 0)
+        bets = int(rounds.get("bets") or 0)
         bots.append(
             {
                 "bot_id": bot_id,
@@ -222,7 +247,7 @@ def fleet_overview(
                 "game_name": sess.get("game_name"),
                 "session_rounds": n,
                 "session_profit": _money(sess.get("total_profit")) if sess else None,
-                "session_profit_ci95": _interval(n, rounds.get("s1"), rounds.get("s2")),
+                "session_profit_ci95": _interval(bets, rounds.get("s1"), rounds.get("s2")),
                 "balance": _money(balance),
                 "peak_balance": _money(peak),
                 "rounds_per_minute": int(rounds.get("recent") or 0),
