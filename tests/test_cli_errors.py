@@ -157,6 +157,10 @@ def test_unknown_ids_suggest_the_closest(loaded: str, tmp_path: Path) -> None:
     fails(["stats", "session", "ghost", "--db-url", loaded], 1, "no session 'ghost'",
           "crashdb list sessions")  # fmt: skip
     fails(["stats", "game", "aviatr", "--db-url", loaded], 1, "'aviator'")
+    # an id that starts with "-" reads as an option: the hint says to put it after "--"
+    fails(["stats", "bot", "-0", "--db-url", loaded], 2, "No such option: -0", "after `--`",
+          "-- -0")  # fmt: skip
+    fails(["stats", "bot", "--db-url", loaded, "--", "-0"], 1, "no bot '-0'")
     fails(["stats", "strategy", "FIXED_STAKE", "--db-url", loaded], 1, "'fixed_stake'")
     fails(["report", "--bot", "BOT_ALPHA", "--out", str(tmp_path / "r.html"), "--db-url", loaded],
           1, "'bot_alpha'")  # fmt: skip

@@ -77,7 +77,12 @@ def _usage_lines(error: Any) -> tuple[str, str]:
     ctx = getattr(error, "ctx", None)
     path = ctx.command_path if ctx is not None else "crashdb"
     message = re.sub(r"\s*\n\s*", " ", error.format_message())  # "Choose from:\n\tbot,\n..."
-    return f"{path}: {message}", f"see `{path} --help`"
+    hint = f"see `{path} --help`"
+    name = getattr(error, "option_name", None)
+    if type(error).__name__ == "NoSuchOption" and name and not name.startswith("--"):
+        # an id such as "-0" reads as a short option unless it comes after "--"
+        hint += f"; an id that starts with '-' goes after `--`, as in `{path} ... -- {name}`"
+    return f"{path}: {message}", hint
 
 
 def _report(message: str, hint: str | None) -> None:
