@@ -120,29 +120,25 @@ def session_figures(conn: Connection, now: datetime) -> dict[str, dict[str, Any]
     pairs = sorted((bot, fig["session"]["session_id"]) for bot, fig in out.items())
     if not pairs:
         return out
-    summaries, runs = run_states(
+    _, runs = run_states(
         conn,
         Selection(
             summaries=[tuple_(T.bot_id, T.session_id).in_(pairs)],
             rounds=[tuple_(R.bot_id, R.session_id).in_(pairs)],
         ),
     )
-    for summary in summaries:
-        figures = out[summary["bot_id"]].setdefault(
-            "rounds", {"n": 0, "bets": 0, "s1": 0.0, "s2": 0.0, "last_round_at": None}
-        )
-        figures["n"] += int(summary["rounds"])
-        figures["bets"] += int(summary["bets"])
-        figures["s1"] += float(summary["sum_profit"])
-        figures["s2"] += float(summary["sum_profit_sq"])
-        last = summary["last_ts"]
-        if last is not None and (
-            figures["last_round_at"] is None or last > figures["last_round_at"]
-        ):
-            figures["last_round_at"] = last
-    for run in runs:  # one per session: the peak of its balance (first balance + profit peak)
+    for run in runs:  # one state per session
+        peak = None
         if run["first_balance"] is not None and run["peak"] is not None:
-            out[run["bot_id"]].setdefault("rounds", {})["peak"] = run["first_balance"] + run["peak"]
+            peak = run["first_balance"] + run["peak"]  # first balance + peak cumulative profit
+        out[run["bot_id"]]["rounds"] = {
+            "n": int(run["rounds"]),
+            "bets": int(run["bets"]),
+            "s1": float(run["sum_profit"]),
+            "s2": float(run["sum_profit_sq"]),
+            "last_round_at": run["last_ts"],
+            "peak": peak,
+        }
     recent = (
         select(R.bot_id, func.count().label("n"))
         .where(
