@@ -148,11 +148,7 @@ def _unencodable(s: str) -> int | None:
 
 def check_text(s: str) -> None:
     """Text PostgreSQL and SQLite store exactly: UTF-8 encodable, no NUL character."""
-    if s.isascii():
-        if "\x00" in s:
-            raise BadValue("contains a NUL character")
-        return
-    at = _unencodable(s)
+    at = None if s.isascii() else _unencodable(s)  # ASCII always encodes
     if at is not None:
         raise BadValue(f"cannot be encoded as UTF-8 (a lone surrogate {s[at]!r} at position {at})")
     if "\x00" in s:
