@@ -22,22 +22,14 @@ from crashdb.analytics import stats
 from crashdb.analytics.common import ALPHA, ci, fnum, iso, money, mult
 from crashdb.analytics.runs import Selection, fold_rounds, run_states, runs_of
 from crashdb.config import GAMES
+from crashdb.db.folds import RUN_FIELDS
 from crashdb.db.models import GamePlatformConfig
 
 __all__: list[str] = []
 
 Z95 = 1.959963984540054
-_FLOAT_SUMS = (
-    "sum_profit",
-    "sum_profit_sq",
-    "sum_stake",
-    "sum_stake_sq",
-    "sum_profit_stake",
-    "sum_gain",
-    "sum_gain_sq",
-    "sum_return",
-    "sum_return_sq",
-)
+# the double-precision sums of a run summary (run_fold.sql), added up across runs
+_FLOAT_SUMS = tuple(f for f in RUN_FIELDS if f.startswith("sum_"))
 _COUNTS = ("rounds", "wins", "losses", "skips", "errors", "bets", "crash_count")
 
 
