@@ -78,9 +78,10 @@ def _usage_lines(error: Any) -> tuple[str, str]:
     path = ctx.command_path if ctx is not None else "crashdb"
     message = re.sub(r"\s*\n\s*", " ", error.format_message())  # "Choose from:\n\tbot,\n..."
     hint = f"see `{path} --help`"
-    name = getattr(error, "option_name", None)
+    # An id such as "-0" reads as a short option unless it comes after "--". (typer vendors
+    # click and exports none of its exception classes: matched by name, like NoArgsIsHelpError.)
+    name = getattr(error, "option_name", None) or ""
     if type(error).__name__ == "NoSuchOption" and name and not name.startswith("--"):
-        # an id such as "-0" reads as a short option unless it comes after "--"
         hint += f"; an id that starts with '-' goes after `--`, as in `{path} ... -- {name}`"
     return f"{path}: {message}", hint
 
