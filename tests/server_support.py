@@ -3,6 +3,7 @@ database per server on each backend, tokens, and small HTTP receivers (webhook, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -137,6 +138,23 @@ def new_database(request: pytest.FixtureRequest, backend: str, tmp: Path) -> Ite
     name = server.create(f"f{uuid.uuid4().hex[:8]}", template=template)
     yield server.url(name)
     server.drop(name)
+
+
+def serve(
+    request: pytest.FixtureRequest,
+    backend: str,
+    tmp: Path,
+    config: str = TEST_CONFIG,
+    *extra: str,
+    verify: ssl.SSLContext | bool = True,
+) -> Iterator[Served]:
+    """For a fixture: ``crashdb serve`` on a database of its own, stopped and dropped after."""
+    databases = new_database(request, backend, tmp)
+    server = Served(next(databases), tmp, config, *extra, verify=verify).start()
+    yield server
+    server.stop()
+    with contextlib.suppress(StopIteration):
+        next(databases)
 
 
 def round_fields(bot: str, n: int, session: str = "s1", **over: Any) -> dict[str, Any]:

@@ -4,7 +4,6 @@ an alert fires once, and resolves."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from server_support import Receiver, Served, new_database, round_fields, wait_for, wire
+from server_support import Receiver, Served, round_fields, serve, wait_for, wire
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -48,12 +47,7 @@ chat_id = "-1001"
 bot_token = "123:fake-telegram-token"
 api_base = "{telegram.url}"
 """
-    databases = new_database(request, request.param, tmp_path)
-    server = Served(next(databases), tmp_path, config).start()
-    yield server
-    server.stop()
-    with contextlib.suppress(StopIteration):
-        next(databases)
+    yield from serve(request, request.param, tmp_path, config)
 
 
 def _events(receiver: Receiver, rule: str) -> list[str]:

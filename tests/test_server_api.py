@@ -24,7 +24,7 @@ from crashdb.ingest.store import write_records
 from crashdb.ingest.validate import build_record
 from crashdb.writer.http import error_from_response
 from server_parity import CORPUS, build_all, dump, library_apply
-from server_support import TEST_CONFIG, Served, new_database, round_fields, wire
+from server_support import TEST_CONFIG, Served, new_database, round_fields, serve, wire
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -34,12 +34,7 @@ def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("served")
-    databases = new_database(request, request.param, tmp)
-    server = Served(next(databases), tmp, TEST_CONFIG + "max_body_bytes = 262144\n").start()
-    yield server
-    server.stop()
-    with contextlib.suppress(StopIteration):
-        next(databases)
+    yield from serve(request, request.param, tmp, TEST_CONFIG + "max_body_bytes = 262144\n")
 
 
 @pytest.fixture(scope="module")

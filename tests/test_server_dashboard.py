@@ -4,7 +4,6 @@ opens a bot's statistics with the house-edge reference."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from server_support import Served, new_database, round_fields, wire
+from server_support import Served, round_fields, serve, wire
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 CHROMIUM = "/usr/bin/chromium"
@@ -26,13 +25,7 @@ SCREENSHOT = os.environ.get("CRASHDB_SCREENSHOT")
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
-    tmp_path = tmp_path_factory.mktemp("dashboard")
-    databases = new_database(request, request.param, tmp_path)
-    server = Served(next(databases), tmp_path).start()
-    yield server
-    server.stop()
-    with contextlib.suppress(StopIteration):
-        next(databases)
+    yield from serve(request, request.param, tmp_path_factory.mktemp("dashboard"))
 
 
 @pytest.fixture

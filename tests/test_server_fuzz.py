@@ -4,7 +4,6 @@ admin (reaches everything) and as a bot (reaches the authorisation of records)."
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from server_support import Served, new_database
+from server_support import Served, serve
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -21,14 +20,8 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
-    tmp = tmp_path_factory.mktemp("fuzz")
-    databases = new_database(request, request.param, tmp)
     config = "token_cache_seconds = 60\nrate_limit = 100000\nrate_burst = 100000\n"
-    server = Served(next(databases), tmp, config).start()
-    yield server
-    server.stop()
-    with contextlib.suppress(StopIteration):
-        next(databases)
+    yield from serve(request, request.param, tmp_path_factory.mktemp("fuzz"), config)
 
 
 @pytest.mark.slow

@@ -5,7 +5,6 @@ test CA (trustme)."""
 
 from __future__ import annotations
 
-import contextlib
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 import trustme
 
 from crashdb import Database, RoundWriter
-from server_support import TEST_CONFIG, Served, new_database, round_fields
+from server_support import TEST_CONFIG, Served, round_fields, serve
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -37,22 +36,17 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def served(
     request: pytest.FixtureRequest, tmp_path: Path, certificates: dict[str, Path]
 ) -> Iterator[Served]:
-    databases = new_database(request, request.param, tmp_path)
-    trusting = ssl.create_default_context(cafile=str(certificates["ca"]))
-    server = Served(
-        next(databases),
+    yield from serve(
+        request,
+        request.param,
         tmp_path,
         TEST_CONFIG,
         "--ssl-certfile",
         str(certificates["cert"]),
         "--ssl-keyfile",
         str(certificates["key"]),
-        verify=trusting,
-    ).start()
-    yield server
-    server.stop()
-    with contextlib.suppress(StopIteration):
-        next(databases)
+        verify=ssl.create_default_context(cafile=str(certificates["ca"])),
+    )
 
 
 def test_https_is_served_to_clients_that_trust_the_certificate(served: Served) -> None:

@@ -18,19 +18,14 @@ import pytest
 
 from crashdb import Database, RoundWriter
 from crashdb.writer.http import HttpSink, record_to_wire
-from server_support import Served, new_database, round_fields, wait_for, wire
+from server_support import Served, new_database, round_fields, serve, wait_for, wire
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=BACKENDS)
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
-    databases = new_database(request, request.param, tmp_path)
-    server = Served(next(databases), tmp_path).start()
-    yield server
-    server.stop()
-    with contextlib.suppress(StopIteration):
-        next(databases)
+    yield from serve(request, request.param, tmp_path)
 
 
 def _rounds(db_url: str, bot: str) -> list[tuple[str, int]]:
