@@ -21,7 +21,6 @@ from sqlalchemy import Table, case, func, select, tuple_, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from crashdb.analytics.runs import Selection, T, run_states
 from crashdb.db.engine import Database
 from crashdb.db.models import BotVMRegistration, ErrorLog, OCRValidationLog, SessionLog
 from crashdb.db.server_models import BotHeartbeat
@@ -113,6 +112,9 @@ def session_figures(conn: Connection, now: datetime) -> dict[str, dict[str, Any]
     """Per bot, its latest session and that session's figures: from the run summaries
     (``run_fold.sql``, runs not folded yet from their rounds), plus the rounds of the last
     minute."""
+    # imported here: crashdb.analytics loads SciPy, which the server needs only once asked
+    from crashdb.analytics.runs import Selection, T, run_states
+
     latest = _latest_sessions()
     out: dict[str, dict[str, Any]] = {}
     for row in conn.execute(select(latest)).mappings():
