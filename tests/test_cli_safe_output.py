@@ -164,7 +164,8 @@ def test_stored_ids_and_names_print_as_text(
 FORMULA = set(FORMULA_START)
 
 
-@given(st.lists(st.one_of(st.none(), any_text, st.sampled_from(["", "'", "''=", "'x"]))))
+# The cells of an export come from the database: text it can hold (no lone surrogates).
+@given(st.lists(st.one_of(st.none(), storable, st.sampled_from(["", "'", "''=", "'x"]))))
 def test_csv_cells_never_start_a_formula_and_read_back_exactly(cells: list[str | None]) -> None:
     batch = pa.RecordBatch.from_arrays(
         [pa.array(cells, pa.string()), pa.array([Decimal("-1.5")] * len(cells))],
