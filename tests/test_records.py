@@ -287,6 +287,44 @@ def test_property_fast_batch_path_equals_row_by_row(rows: list[dict[str, Any]]) 
     assert [record_to_json(r) for r in fast] == [record_to_json(r) for r in slow]
 
 
+_json_scalar = (
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+)  # lone surrogates, NUL, NaN, infinities and huge integers included
+_metadata = st.dictionaries(
+    st.text(max_size=6) | st.integers(),
+    st.recursive(
+        _json_scalar,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+        max_leaves=6,
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_metadata, min_size=1, max_size=4))
+def test_property_metadata_fast_path_agrees_with_the_row_path(metas: list[Any]) -> None:
+    """Whatever the metadata, the column-wise path declines what the row path refuses, and
+    otherwise declines or builds the same records, holding copies, not the caller's dicts."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [
+        win(round_number=i, metadata=m, round_start_timestamp=start) for i, m in enumerate(metas)
+    ]
+    try:
+        slow = validate_round_rows(rows)
+    except InvalidRecord:
+        with pytest.raises(Slow):
+            columnar_rounds(rows)
+        return
+    try:
+        fast = columnar_rounds(rows)
+    except Slow:
+        return
+    assert [record_to_json(r) for r in fast] == [record_to_json(r) for r in slow]
+    for rec, meta in zip(fast, metas, strict=True):
+        assert rec.round_metadata is not meta
+
+
 def test_string_limits_come_from_the_model() -> None:
     column = CrashGameRound.__table__.c.vm_name
     limit = column.type.length

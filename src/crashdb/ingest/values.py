@@ -9,6 +9,7 @@ raise :class:`Slow` when they cannot prove it valid (the caller then goes row by
 from __future__ import annotations
 
 import json
+import math
 import re
 import reprlib
 import unicodedata
@@ -430,19 +431,61 @@ def _column_not_columnar(rule: Rule, values: list[Any]) -> list[Any]:
     return values
 
 
+_INT_LIMIT = 1 << 63
+# An upper bound of the JSON bytes of a key or a text value per character (a control character
+# becomes a six-character escape), and of everything else an item adds.
+_JSON_CHAR_BYTES = 6
+_JSON_ITEM_BYTES = 32
+
+
+def _flat_json(x: dict[Any, Any], texts: list[str]) -> bool:
+    """Whether ``x`` maps text keys to scalars (text, finite floats, 64-bit ints, booleans,
+    None) and is surely within the size limit: then the JSON round trip of
+    :func:`_convert_json` returns an equal dict, and only its text (added to ``texts``) is
+    left to check."""
+    size = 2
+    for k, v in x.items():
+        if type(k) is not str:
+            return False
+        texts.append(k)
+        size += _JSON_CHAR_BYTES * len(k) + _JSON_ITEM_BYTES
+        t = type(v)
+        if t is str:
+            texts.append(v)
+            size += _JSON_CHAR_BYTES * len(v)
+        elif t is float:
+            if not math.isfinite(v):
+                return False
+        elif t is int:
+            if not -_INT_LIMIT < v < _INT_LIMIT:
+                return False
+        elif t is not bool and v is not None:
+            return False
+    return size <= JSON_MAX_BYTES
+
+
 def _column_json(rule: Rule, values: list[Any]) -> list[Any]:
-    """Dicts of plain JSON values, checked and normalized like :func:`_convert_json`."""
+    """Dicts of plain JSON values, checked and normalized like :func:`_convert_json`. Flat
+    dicts (the usual metadata) are copied without the round trip once their text is checked
+    like a text column's."""
     out: list[Any] = []
+    texts: list[str] = []
     for x in values:
         if x is None:
             out.append(None)
             continue
         if type(x) is not dict:
             raise Slow
+        if _flat_json(x, texts):
+            out.append(dict(x))
+            continue
         try:
             out.append(_convert_json(rule, x))
         except BadValue:
             raise Slow from None
+    joined = "".join(texts)
+    if "\x00" in joined or _unencodable(joined) is not None:
+        raise Slow
     return out
 
 
