@@ -14,7 +14,10 @@ bad field and row. For valid input both paths build equal records (a property te
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -22,7 +25,7 @@ from typing import Any
 from crashdb.db.models import OUTCOMES
 from crashdb.exceptions import FieldError, InvalidRecord
 from crashdb.ingest.fields import ROUND_RULES
-from crashdb.ingest.records import RoundRecord, construct, round_uuid
+from crashdb.ingest.records import RoundRecord, construct_columns, round_uuid
 from crashdb.ingest.rounds import (
     ROUND_DEFAULTS,
     ROUND_LOOKUP,
@@ -33,11 +36,37 @@ from crashdb.ingest.rounds import (
 )
 from crashdb.ingest.values import Slow
 
-__all__ = ["RoundStream", "Slow", "columnar_rounds"]
+__all__ = ["RoundStream", "Slow", "columnar_rounds", "gc_paused"]
 
 _OUTCOMES = frozenset(OUTCOMES)
 _START_DEFAULTED = frozenset({"round_start_timestamp"})
 _NO_DEFAULTS: frozenset[str] = frozenset()
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside (reference counting still frees what a bulk load
+    drops). A large batch creates hundreds of thousands of objects that all survive until the
+    load ends; the collector would scan them again and again, costing as much as building
+    them. Nested and concurrent pauses end when the last one does."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _check(name: str, values: list[Any]) -> list[Any]:
@@ -122,15 +151,10 @@ def columnar_rounds(batch: Sequence[Any]) -> list[RoundRecord]:
     ids = list(
         map(round_uuid, cols["bot_id"], cols["session_id"], cols["round_number"], cols["bet_slot"])
     )
-    meta = cols.pop("metadata", none)
-    names = list(cols)
-    records = []
-    for rid, d, m, values in zip(
-        ids, defaulted, meta, zip(*cols.values(), strict=True), strict=True
-    ):
-        fields = dict(zip(names, values, strict=True))
-        records.append(construct(RoundRecord, id=rid, defaulted=d, round_metadata=m, **fields))
-    return records
+    cols["round_metadata"] = cols.pop("metadata", none)
+    cols["id"] = ids
+    cols["defaulted"] = defaulted
+    return construct_columns(RoundRecord, cols, n)
 
 
 class RoundStream:

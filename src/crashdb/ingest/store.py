@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from crashdb.db.engine import Database
 from crashdb.db.folds import fold_after_write
 from crashdb.exceptions import FieldError, InvalidRecord
-from crashdb.ingest.columnar import RoundStream
+from crashdb.ingest.columnar import RoundStream, gc_paused
 from crashdb.ingest.conflicts import Candidate, check_stored, compare_repeats, dedupe
 from crashdb.ingest.copy import copy_rounds
 from crashdb.ingest.fields import OUTCOME_RULES
@@ -105,7 +105,9 @@ def write_in(
         strategies = register(
             conn, backend, records.heads, (), result, known, lock_sessions=not bulk
         )
-        _write_rounds(conn, backend, records, len(records), strategies, result)
+        # Validating and writing a batch builds objects that all live until it is written.
+        with gc_paused():
+            _write_rounds(conn, backend, records, len(records), strategies, result)
         return result
     rounds = [r for r in records if isinstance(r, RoundRecord)]
     strategies = register(conn, backend, rounds, records, result, known, lock_sessions=True)
