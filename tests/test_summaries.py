@@ -125,16 +125,21 @@ def test_summaries_equal_a_direct_computation(db: Database, seed: int) -> None:
     assert _round_count(db) == len(kept)
 
 
-def test_bulk_statements_are_folded_after_their_commit(db: Database) -> None:
+@pytest.mark.parametrize("parts", [1, 3])
+def test_bulk_statements_are_folded_after_their_commit(db: Database, parts: int) -> None:
     """A statement of >= BULK_ROWS rounds leaves its runs stale (PostgreSQL) until
     fold_pending, which crashdb's write path runs right after the commit; readers are exact
-    either way."""
+    either way. The fold deals the sessions into ``parts`` folded side by side."""
     from crashdb.analytics import get_bot_statistics
     from crashdb.db.folds import BULK_ROWS, fold_pending
 
     rows = random_rounds(random.Random(5), n_runs=60, max_rounds=300)
     _parents(db, rows)
-    first, rest = rows[:40], rows[40:]
+    # Rounds of many runs first, so that the bulk statement brings some runs rounds before
+    # their summarised ones (recomputed) and others rounds after them (extended).
+    early = set(random.Random(6).sample(range(40, len(rows)), 40)) | set(range(40))
+    first = [r for i, r in enumerate(rows) if i in early]
+    rest = [r for i, r in enumerate(rows) if i not in early]
     with db.engine.begin() as conn:
         conn.execute(insert(CrashGameRound).values(first))
     assert len(rest) >= BULK_ROWS
@@ -149,11 +154,15 @@ def test_bulk_statements_are_folded_after_their_commit(db: Database) -> None:
         conn.execute(text(f"INSERT INTO crash_game_rounds ({cols}) SELECT {cols} FROM staging"))
     with db.engine.connect() as conn:
         stale = conn.execute(select(RunSummary.stale).where(RunSummary.stale)).all()
-    assert bool(stale) == (db.backend == "postgresql")
+        dirty = conn.execute(select(RunSummary.dirty).where(RunSummary.dirty)).all()
+    assert bool(stale) == bool(dirty) == (db.backend == "postgresql")
     assert _round_count(db) == len(rows)  # stale runs are counted from their rounds
     expected = summaries([r for r in rows if r["bot_id"] == "bot_1"], "session")
     result = get_bot_statistics("bot_1", db=db)
     assert result["total_rounds"] == sum(s["rounds"] for s in expected.values())
     assert Decimal(result["max_drawdown"]) == max(s["max_drawdown"] for s in expected.values())
-    fold_pending(db.engine)
+    fold_pending(db.engine, parts=parts)
+    with db.engine.connect() as conn:
+        due = conn.execute(select(RunSummary.bot_id).where(RunSummary.stale | RunSummary.dirty))
+        assert due.all() == []
     assert_summaries_match(db, rows)

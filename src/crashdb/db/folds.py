@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from sqlalchemy.pool import QueuePool
 
 from crashdb.exceptions import CrashdbError
 
@@ -114,6 +117,8 @@ UPDATED_AT_TABLES = (
 # Microsecond text in the format SQLAlchemy writes, so that text order is time order.
 SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 FOLD_LOCK = 7_417_000_011  # pg_advisory_xact_lock key of fold_pending
+FOLD_PARTS = 2  # parts of fold_pending folded at the same time, each on a connection
+FOLD_PART = "crashdb_fold_part"  # temporary table: the sessions of one part of a fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,10 +217,19 @@ DIRTY_RUNS = "EXISTS (SELECT 1 FROM run_summaries WHERE dirty)"
 DIRTY_GAME_ROUNDS = "EXISTS (SELECT 1 FROM game_round_summaries WHERE dirty)"
 
 
-def _recompute_runs(dialect: str) -> Guarded:
-    """Dirty runs recomputed from all their rounds; those left without rounds dropped."""
-    fold = run_fold(dialect, sql_file("runs_recompute_source.sql"))
-    return Guarded(DIRTY_RUNS, (_runs_upsert(fold), sql_file("runs_drop.sql")))
+def _in_part(alias: str) -> str:
+    """A condition on run_summaries (under ``alias``): its session is in the fold's part."""
+    return (
+        f" AND ({alias}bot_id, {alias}session_id) IN (SELECT bot_id, session_id FROM {FOLD_PART})"
+    )
+
+
+def _recompute_runs(dialect: str, part: bool = False) -> Guarded:
+    """Dirty runs recomputed from all their rounds; those left without rounds dropped.
+    ``part``: only the runs of the sessions in the fold's part (see :func:`fold_pending`)."""
+    source = sql_file("runs_recompute_source.sql").format(part=_in_part("d.") if part else "")
+    drop = sql_file("runs_drop.sql").format(part=_in_part("") if part else "")
+    return Guarded(DIRTY_RUNS, (_runs_upsert(run_fold(dialect, source)), drop))
 
 
 def _recompute_game_rounds() -> Guarded:
@@ -255,17 +269,21 @@ def after_bulk_insert(rows: str) -> list[Step]:
 
 def pending_steps(dialect: str) -> list[Step]:
     """Fold the stale runs (their rounds after the summarised ones) and recompute the dirty
-    ones; then the totals of their sessions."""
+    ones; then the totals of their sessions. Only the runs of the sessions listed in the
+    temporary table ``FOLD_PART`` (see :func:`fold_pending`)."""
+    part = _in_part("")
     append = run_fold(
-        dialect, sql_file("runs_pending_source.sql"), sql_file("runs_pending_seed.sql")
+        dialect,
+        sql_file("runs_pending_source.sql").format(part=_in_part("d.")),
+        sql_file("runs_pending_seed.sql").format(part=_in_part("d.")),
     )
-    stale = "(SELECT bot_id, session_id FROM run_summaries WHERE stale)"
+    stale = f"(SELECT bot_id, session_id FROM run_summaries WHERE stale{part})"
     return [
-        "UPDATE run_summaries SET stale = true WHERE dirty AND NOT stale",
+        f"UPDATE run_summaries SET stale = true WHERE dirty AND NOT stale{part}",
         _runs_upsert(append),
-        _recompute_runs(dialect),
+        _recompute_runs(dialect, part=True),
         sql_file("session_totals.sql").format(sessions=stale),
-        "UPDATE run_summaries SET stale = false WHERE stale",
+        f"UPDATE run_summaries SET stale = false WHERE stale{part}",
     ]
 
 
@@ -453,11 +471,17 @@ def migration_script(dialect: str) -> str:
     return header + "\n" + "".join(f"{stmt};\n\n" for stmt in objects).rstrip() + "\n"
 
 
-def fold_pending(engine: Any) -> int:
+def fold_pending(engine: Any, parts: int = FOLD_PARTS) -> int:
     """Fold the runs that bulk statements left stale or dirty (PostgreSQL; a no-op on SQLite,
     which folds as each transaction commits). Run by crashdb's write path right after a bulk
     write commits, and by ``crashdb refresh``; readers stay exact meanwhile (they fold such
-    runs' rounds themselves). Returns how many runs were folded."""
+    runs' rounds themselves). Returns how many runs were folded.
+
+    The sessions with such runs are dealt round-robin into ``parts`` parts, folded at the same
+    time on connections of their own (each part commits on its own; a part that fails stays
+    due for the next fold). The caller waits for the fold, so its second connection uses a
+    core the bulk load leaves idle.
+    """
     if engine.dialect.name != "postgresql":
         return 0
     with engine.begin() as conn:
@@ -466,16 +490,55 @@ def fold_pending(engine: Any) -> int:
         ).scalar_one()
         if not pending:
             return 0
-        # One fold at a time; each statement then sees what the previous fold committed.
+        # One fold at a time (held until every part has committed); each statement then sees
+        # what the previous fold committed.
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FOLD_LOCK})")
-        for step in pending_steps("postgresql"):
-            if isinstance(step, Guarded):
-                if conn.exec_driver_sql(f"SELECT {step.guard}").scalar_one():
-                    for stmt in step.statements:
-                        conn.exec_driver_sql(stmt)
-            else:
-                conn.exec_driver_sql(step)
+        sessions = conn.exec_driver_sql(
+            "SELECT DISTINCT bot_id, session_id FROM run_summaries WHERE stale OR dirty "
+            "ORDER BY bot_id, session_id"
+        ).all()
+        n = max(1, min(parts, len(sessions), 1 + _spare_connections(engine)))
+        groups = [sessions[k::n] for k in range(n)]
+        if n == 1:
+            _fold_part(conn, groups[0])
+            return int(pending)
+        with ThreadPoolExecutor(n - 1, thread_name_prefix="crashdb-fold") as pool:
+            others = [pool.submit(_fold_part_apart, engine, g) for g in groups[1:]]
+            _fold_part(conn, groups[0])
+            for done in others:
+                done.result()
         return int(pending)
+
+
+def _spare_connections(engine: Any) -> int:
+    """How many more connections the engine's pool can hand out without waiting."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return 0
+    limit = pool.size() + max(getattr(pool, "_max_overflow", 0), 0)
+    return max(limit - pool.checkedout(), 0)
+
+
+def _fold_part_apart(engine: Any, sessions: list[Any]) -> None:
+    with engine.begin() as conn:
+        _fold_part(conn, sessions)
+
+
+def _fold_part(conn: Any, sessions: list[Any]) -> None:
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {FOLD_PART} (bot_id text, session_id text) ON COMMIT DROP"
+    )
+    conn.exec_driver_sql(
+        f"INSERT INTO {FOLD_PART} (bot_id, session_id) VALUES (%s, %s)",
+        [tuple(s) for s in sessions],
+    )
+    for step in pending_steps("postgresql"):
+        if isinstance(step, Guarded):
+            if conn.exec_driver_sql(f"SELECT {step.guard}").scalar_one():
+                for stmt in step.statements:
+                    conn.exec_driver_sql(stmt)
+        else:
+            conn.exec_driver_sql(step)
 
 
 def fold_after_write(engine: Any, rounds: int) -> None:

@@ -1,1 +1,1 @@
-SELECT * FROM run_summaries WHERE stale AND NOT dirty AND rounds > 0
+SELECT * FROM run_summaries AS d WHERE d.stale AND NOT d.dirty AND d.rounds > 0{part}

@@ -4,6 +4,6 @@
      ON d.bot_id = c.bot_id AND d.session_id = c.session_id
     AND d.strategy_name = coalesce(c.strategy_name, '') AND d.game_name = c.game_name
     AND d.platform_code = coalesce(c.platform_code, '')
-  WHERE d.stale AND NOT d.dirty
+  WHERE d.stale AND NOT d.dirty{part}
     AND (d.last_round IS NULL
          OR (c.round_number, c.bet_slot) > (d.last_round, d.last_slot))) AS rounds_to_fold
