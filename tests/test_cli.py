@@ -18,8 +18,10 @@ def test_init_then_check(empty_db_url: str) -> None:
     report = json.loads(result.output)
     assert report["reachable"] is True
     assert report["schema_revision"] == report["head_revision"]
-    # 9 seed tables + 3 summary tables + 4 of the fleet service
-    assert len(report["row_counts"]) == 16
+    # 9 seed tables + 4 summary tables (signal_summaries since revision 0002) + 4 of the
+    # fleet service
+    assert len(report["row_counts"]) == 17
+    assert report["schema_revision"] == "0002_signal_summaries"
     assert report["row_counts"]["game_platform_config"] == 9
 
 

@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from crashdb.db.folds import migration_script
+from crashdb.db.folds import REVISIONS, migration_script
 from crashdb.db.migrate import render_schema_sql
 
 
@@ -22,7 +22,8 @@ def test_schema_sql_holds_the_seed_objects() -> None:
     ddl = render_schema_sql()
     # 9 tables + run_summaries, game_round_summaries, summary_fold_state + alembic_version
     # + the fleet service's api_tokens, bot_heartbeats, fleet_alerts, alert_deliveries
-    assert ddl.count("CREATE TABLE") == 17
+    # + signal_summaries (revision 0002)
+    assert ddl.count("CREATE TABLE") == 18
     assert ddl.count("CREATE INDEX idx_") >= 24
     assert "USING gin (metadata jsonb_path_ops)" in ddl
     assert "REFERENCING NEW TABLE AS new_rounds" in ddl
@@ -35,14 +36,18 @@ def test_schema_sql_defines_each_object_once() -> None:
     )
     assert len(names) > 40
     assert [n for n in names if names.count(n) > 1] == []
-    assert ddl.count("Running upgrade") == 1  # one revision
+    # one initial revision, then one revision per change of a released definition
+    assert re.findall(r"Running upgrade (\S*) -> (\S+)", ddl) == list(
+        zip(("", *REVISIONS[:-1]), REVISIONS, strict=True)
+    )
 
 
+@pytest.mark.parametrize("revision", REVISIONS)
 @pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
-def test_migration_sql_is_rendered_from_the_definitions(dialect: str) -> None:
-    """The initial revision ships its trigger and function bodies as .sql files rendered from
+def test_migration_sql_is_rendered_from_the_definitions(dialect: str, revision: str) -> None:
+    """Each revision ships its trigger and function bodies as .sql files rendered from
     crashdb/db/sql; they must not drift from the definitions readers use."""
-    shipped = resources.files("crashdb.db.migrations") / "sql" / "0001_initial" / f"{dialect}.sql"
-    assert shipped.read_text() == migration_script(dialect), (
+    shipped = resources.files("crashdb.db.migrations") / "sql" / revision / f"{dialect}.sql"
+    assert shipped.read_text() == migration_script(dialect, revision), (
         "regenerate with crashdb.db.folds.migration_script (and add a revision once released)"
     )

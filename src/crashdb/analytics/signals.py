@@ -1,11 +1,13 @@
 """Signals judged against chance.
 
 A signal recommends a cash-out ``target_multiplier``; it *hits* when the round's crash point
-(``actual_multiplier`` on the signal, else the round's ``crash_multiplier``) reaches the target.
+(``actual_multiplier`` on the signal, copied from its round) reaches the target.
 By chance alone a target ``x`` hits with probability ``RTP / x`` (the game's published RTP), so
 that is the baseline every hit rate is compared with (exact binomial test when all signals
 share one baseline, else a normal approximation to the Poisson-binomial). Signals without a
 target fall back to the stored ``signal_correctness`` and cannot be compared with chance.
+How each signal is judged and binned is defined once, in ``signal_cells.sql``; this module reads
+the signal summaries the database keeps with it (:class:`~crashdb.db.summaries.SignalSummary`).
 """
 
 from __future__ import annotations
@@ -13,24 +15,20 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import func, select
 
 from crashdb.analytics import stats
-from crashdb.analytics.common import ALPHA, R, fnum, mult, num, published_rtp, resolve_db, tune
+from crashdb.analytics.common import ALPHA, fnum, mult, published_rtp, resolve_db
 from crashdb.db.engine import Database
-from crashdb.db.models import AnalyticsRoundSignal
-from crashdb.db.types import real
+from crashdb.db.summaries import SignalSummary
 
 __all__ = ["get_signal_effectiveness"]
 
-SIG = AnalyticsRoundSignal.__table__.c
-N_BINS = 10
-
-
-def _bin(conf: ColumnElement[Any]) -> ColumnElement[int]:
-    """Equal-width confidence bin 0..9, portable (no floor() on SQLite)."""
-    whens = [(conf < num((k + 1) / N_BINS), k) for k in range(N_BINS - 1)]
-    return case(*whens, else_=N_BINS - 1)
+S = SignalSummary.__table__.c
+N_BINS = 10  # confidence bins of tenths (signal_cells.sql)
+_NO_BIN = -1
+_CONFIDENCE_UNIT = 1e-4  # signal_summaries.confidence_units
+_BRIER_UNIT = 1e-8  # signal_summaries.brier_units
 
 
 def get_signal_effectiveness(
@@ -42,71 +40,50 @@ def get_signal_effectiveness(
 ) -> dict[str, Any]:
     """Hit rate of each signal type with its CI, against the chance rate RTP / target."""
     database = resolve_db(db)
-    # The signal's own actual_multiplier (a trigger copies the round's crash point on insert),
-    # else a look-up of the round: no join with the rounds table in the common case.
-    round_crash = select(R.crash_multiplier).where(R.id == SIG.round_id).scalar_subquery()
-    round_game = select(R.game_name).where(R.id == SIG.round_id).scalar_subquery()
-    actual = func.coalesce(SIG.actual_multiplier, round_crash)
-    hit = case(
-        (SIG.target_multiplier.is_(None), case((SIG.signal_correctness.is_(True), 1), else_=0)),
-        (actual >= SIG.target_multiplier, 1),
-        else_=0,
-    )
-    resolved = (SIG.target_multiplier.is_not(None) & actual.is_not(None)) | (
-        SIG.target_multiplier.is_(None) & SIG.signal_correctness.is_not(None)
-    )
-    game = func.coalesce(SIG.game_name, round_game)
-    where: list[ColumnElement[bool]] = []
+    # The signal summaries (signal_cells.sql defines how a signal is judged and binned): a
+    # few cells per bot, whatever the number of signals.
+    where = []
     if bot_id is not None:
-        where.append(SIG.bot_id == bot_id)
+        where.append(S.bot_id == bot_id)
     if signal_type is not None:
-        where.append(SIG.signal_type == signal_type)
+        where.append(S.signal_type == signal_type)
     if game_name is not None:
-        where.append(game == game_name)
-    conf = SIG.confidence_score
-    conf_f = real(conf)
-    has_conf = resolved & conf.is_not(None)
-    per_signal = (
+        where.append(S.game_name == game_name)
+    stmt = (
         select(
-            SIG.signal_type.label("signal_type"),
-            game.label("game"),
-            SIG.target_multiplier.label("target_multiplier"),
-            case((resolved, 1), else_=0).label("resolved"),
-            case((resolved, hit), else_=0).label("hit"),
-            case((has_conf, _bin(conf)), else_=None).label("bin"),
-            case((has_conf, conf_f), else_=None).label("conf"),
+            S.signal_type,
+            S.game_name,
+            S.target_multiplier,
+            S.confidence_bin,
+            func.sum(S.signals).label("n"),
+            func.sum(S.resolved).label("resolved"),
+            func.sum(S.hits).label("hits"),
+            func.sum(S.with_confidence).label("n_conf"),
+            func.sum(S.hits_with_confidence).label("hits_conf"),
+            func.sum(S.confidence_units).label("confidence_units"),
+            func.sum(S.brier_units).label("brier_units"),
         )
-        .select_from(AnalyticsRoundSignal.__table__)
         .where(*where)
+        .group_by(S.signal_type, S.game_name, S.target_multiplier, S.confidence_bin)
     )
-    postgres = database.backend == "postgresql"
-    if postgres:
-        # OFFSET 0 keeps PostgreSQL from inlining the per-signal CASEs into every aggregate
-        # (each evaluated again per use: ~190 ms at 100k signals instead of ~40).
-        per_signal = per_signal.offset(0)
-    inner = per_signal.subquery("s")
-    i = inner.c
-    err = i.conf - i.hit
-    stmt = select(
-        i.signal_type,
-        i.game,
-        i.target_multiplier,
-        i.bin,
-        func.count().label("n"),
-        func.sum(i.resolved).label("resolved"),
-        func.sum(i.hit).label("hits"),
-        func.count(i.conf).label("n_conf"),
-        func.coalesce(func.sum(err * err), 0.0).label("brier_sum"),
-        func.sum(case((i.conf.is_not(None), i.hit), else_=0)).label("hits_conf"),
-        func.sum(i.conf).label("sum_conf"),
-    ).group_by(i.signal_type, i.game, i.target_multiplier, i.bin)
     with database.engine.connect() as conn:
-        tune(conn)
-        if postgres:
-            # A few cells (types x games x targets x 10 bins): hashing them beats sorting every
-            # signal, but the planner cannot know how few and would sort.
-            conn.exec_driver_sql("SET LOCAL enable_sort = off")
-        cells = [dict(r) for r in conn.execute(stmt).mappings().all()]
+        cells = [
+            {
+                "signal_type": r.signal_type,
+                "game": r.game_name or None,
+                "target_multiplier": r.target_multiplier or None,
+                "bin": None if r.confidence_bin == _NO_BIN else int(r.confidence_bin),
+                "n": int(r.n),
+                "resolved": int(r.resolved),
+                "hits": int(r.hits),
+                "n_conf": int(r.n_conf),
+                "hits_conf": int(r.hits_conf),
+                "sum_conf": int(r.confidence_units) * _CONFIDENCE_UNIT,
+                "brier_sum": int(r.brier_units) * _BRIER_UNIT,
+            }
+            for r in conn.execute(stmt)
+            if r.n
+        ]
         rtps = {g: published_rtp(conn, g) for g in {row["game"] for row in cells if row["game"]}}
 
     # Fold the (type, game, target, bin) cells into targets and into reliability bins.

@@ -127,13 +127,20 @@ class Dialect:
     money_real: str  # appended to CAST(money AS DOUBLE PRECISION): the real value
     day: str  # a round's UTC day
     collate: str  # appended to the key columns of a fold
+    confidence_units: str  # a signal's confidence_score in units of 10^-4, an integer
 
 
 DIALECTS = {
     "postgresql": Dialect(
-        "postgresql", "", "(round_start_timestamp AT TIME ZONE 'UTC')::date", ' COLLATE "C"'
+        "postgresql",
+        "",
+        "(round_start_timestamp AT TIME ZONE 'UTC')::date",
+        ' COLLATE "C"',
+        "CAST(confidence_score * 10000 AS BIGINT)",
     ),
-    "sqlite": Dialect("sqlite", " / 10000.0", "date(round_start_timestamp)", ""),
+    "sqlite": Dialect(
+        "sqlite", " / 10000.0", "date(round_start_timestamp)", "", "confidence_score"
+    ),
 }
 
 
@@ -375,6 +382,73 @@ def sqlite_objects() -> list[str]:
     return statements(script)
 
 
+# --------------------------------------------------------------------------- signals (0002)
+
+# The columns of a signal that its cell depends on (signal_cells.sql).
+SIGNAL_COLUMNS = (
+    "bot_id",
+    "signal_type",
+    "game_name",
+    "target_multiplier",
+    "confidence_score",
+    "actual_multiplier",
+    "signal_correctness",
+)
+DROP_EMPTY_SIGNAL_CELLS = "DELETE FROM signal_summaries WHERE signals = 0"
+# Signals without their round's crash point or game take them from the round.
+_SIGNAL_ROUND_VALUES = """UPDATE analytics_round_signals
+   SET actual_multiplier = coalesce(actual_multiplier,
+                                    (SELECT r.crash_multiplier FROM crash_game_rounds r
+                                      WHERE r.id = analytics_round_signals.round_id)),
+       game_name = coalesce(game_name,
+                            (SELECT r.game_name FROM crash_game_rounds r
+                              WHERE r.id = analytics_round_signals.round_id))
+ WHERE round_id IS NOT NULL AND (actual_multiplier IS NULL OR game_name IS NULL)"""
+
+
+def signal_cells(dialect: str, source: str, sign: str = "") -> str:
+    """signal_cells.sql: the cells the signals in ``source`` add to (``sign`` ``-``: take
+    from) the signal summaries."""
+    return sql_file("signal_cells.sql").format(
+        source=source, sign=sign, confidence_units=DIALECTS[dialect].confidence_units
+    )
+
+
+def signals_merge(dialect: str, source: str, sign: str = "") -> str:
+    """The signals in ``source`` merged into (or, ``sign`` ``-``, taken from) the summaries."""
+    return sql_file("signal_summaries_merge.sql").format(
+        signal_cells=signal_cells(dialect, source, sign)
+    )
+
+
+def _signal_row(ref: str) -> str:
+    """A one-row relation of a row trigger's OLD or NEW signal."""
+    return "(SELECT " + ", ".join(f"{ref}.{c} AS {c}" for c in SIGNAL_COLUMNS) + ")"
+
+
+@cache
+def signal_objects(dialect: str) -> list[str]:
+    """Revision 0002: what keeps the signal summaries, in creation order (the table itself is
+    created by the revision)."""
+
+    def body(stmt: str) -> str:
+        return stmt.replace("\n", "\n    ")
+
+    if dialect == "postgresql":
+        new, old = "new_signals", "old_signals"
+    else:
+        new, old = _signal_row("NEW"), _signal_row("OLD")
+    script = sql_file(f"{dialect}_signals.sql").format(
+        backfill_round_values=_SIGNAL_ROUND_VALUES,
+        add_new=body(signals_merge(dialect, new)),
+        take_old=body(signals_merge(dialect, old, "-")),
+        drop_empty=DROP_EMPTY_SIGNAL_CELLS,
+        judged_columns=", ".join(SIGNAL_COLUMNS),
+        add_all=signals_merge(dialect, "analytics_round_signals"),
+    )
+    return statements(script)
+
+
 # --------------------------------------------------------------------------- SQLite fold
 
 # The rows a transaction added (only the columns the summaries read).
@@ -457,13 +531,21 @@ def _fold_sqlite(dbapi_connection: Any) -> bool:
         cur.close()
 
 
-def migration_script(dialect: str) -> str:
-    """The database objects as the initial migration ships them (``sql/0001_initial``).
+REVISIONS = ("0001_initial", "0002_signal_summaries")
+
+
+def migration_script(dialect: str, revision: str = REVISIONS[0]) -> str:
+    """The database objects as a revision ships them (``sql/<revision>/<dialect>.sql``).
 
     A test keeps the shipped files equal to this rendering of the current definitions; a
-    later change of a definition needs a new revision (and files of its own).
+    change of a released definition needs a new revision (and files of its own).
     """
-    objects = postgresql_objects() if dialect == "postgresql" else sqlite_objects()
+    if revision == "0002_signal_summaries":
+        objects = signal_objects(dialect)
+    elif dialect == "postgresql":
+        objects = postgresql_objects()
+    else:
+        objects = sqlite_objects()
     header = (
         f"-- crashdb database objects on {dialect}, rendered by crashdb.db.folds from the\n"
         "-- definitions in crashdb/db/sql. Statements are separated by blank lines.\n"
@@ -582,6 +664,9 @@ def refresh(engine: Any, *, full: bool = False) -> dict[str, Any]:
                     "total_losses = 0, total_profit = 0, last_round_number = NULL"
                 )
                 conn.exec_driver_sql("UPDATE summary_fold_state SET folded_rowid = 0")
+            if full:
+                conn.exec_driver_sql("DELETE FROM signal_summaries")
+                conn.exec_driver_sql(signals_merge(dialect, "analytics_round_signals"))
             folded = 0
             if dialect == "sqlite":
                 state = conn.exec_driver_sql(

@@ -7,6 +7,8 @@ Each derived quantity is defined once, in SQL (``crashdb/db/sql``):
   drawdown and streaks. Defined by ``run_fold.sql``.
 * :class:`GameRoundSummary` -- one row per game round (a platform's ``round_external_id`` in
   one game), however many bots reported it. Defined by ``game_round_fold.sql``.
+* :class:`SignalSummary` -- the signals of a bot, counted per signal type, game, target and
+  confidence bin: how many were resolved and hit. Defined by ``signal_cells.sql``.
 * Session totals (``session_logs.total_*``) are the sums of a session's run summaries
   (``session_totals.sql``); the daily per-bot view ``mv_bot_daily_stats`` is a plain view.
 
@@ -38,7 +40,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from crashdb.db.base import Base
 from crashdb.db.types import CODE, ID, MONEY, MONEY_SUM, MULTIPLIER, MULTIPLIER_SUM, NAME
 
-__all__ = ["FoldState", "GameRoundSummary", "RunSummary"]
+__all__ = ["FoldState", "GameRoundSummary", "RunSummary", "SignalSummary"]
 
 Double = Float(53)
 # Counters: 0 in a summary that has not seen a round yet (a row being created under lock).
@@ -204,3 +206,29 @@ class FoldState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     folded_rowid: Mapped[int] = mapped_column(BigInteger, server_default=_ZERO)
     dirty: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class SignalSummary(Base):
+    """The signals of one bot, type, game, target and confidence bin (revision 0002).
+
+    A NULL bot, game or target is keyed as ``''``, ``''`` and ``0``; signals without a bin (not
+    resolved, or without a confidence) as bin ``-1``. Confidences and squared errors are sums
+    in exact units of 10^-4 and 10^-8. Kept by triggers on ``analytics_round_signals`` on both
+    backends; a signal's actual multiplier and game are copied from its round (when the signal
+    is stored, and when the round changes), so a cell depends on the signal row alone.
+    """
+
+    __tablename__ = "signal_summaries"
+
+    bot_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    signal_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    game_name: Mapped[str] = mapped_column(CODE, primary_key=True)
+    target_multiplier: Mapped[Decimal] = mapped_column(MULTIPLIER, primary_key=True)
+    confidence_bin: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    signals: Mapped[int] = _count()
+    resolved: Mapped[int] = _count()
+    hits: Mapped[int] = _count()
+    with_confidence: Mapped[int] = _count()
+    hits_with_confidence: Mapped[int] = _count()
+    confidence_units: Mapped[int] = _count()
+    brier_units: Mapped[int] = _count()
