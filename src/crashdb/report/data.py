@@ -20,10 +20,11 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    or_,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import String
 
 from crashdb.analytics import stats
 from crashdb.analytics.common import R, fnum, iso, num, published_rtp
@@ -32,8 +33,9 @@ from crashdb.analytics.performance import metrics_from, performance_metrics
 from crashdb.analytics.runs import Selection, T, run_states
 from crashdb.analytics.strategies import strategy_capital
 from crashdb.config import GAMES
-from crashdb.db.models import AnalyticsRoundSignal, CrashGameRound, SessionLog
-from crashdb.db.types import real
+from crashdb.db.folds import signal_cells
+from crashdb.db.models import AnalyticsRoundSignal, SessionLog
+from crashdb.db.types import MULTIPLIER
 
 __all__: list[str] = []
 
@@ -485,66 +487,47 @@ class SignalType:
         return self.brier_sum / self.n_conf if self.n_conf else None
 
 
-def _conf_bin(conf: ColumnElement[Any]) -> ColumnElement[int]:
-    whens = [(conf < num((k + 1) / N_CONF_BINS), k) for k in range(N_CONF_BINS - 1)]
-    return case(*whens, else_=N_CONF_BINS - 1)
-
-
 def signal_calibration(conn: Connection, scope: Scope) -> list[SignalType]:
     """Resolved signals per type and confidence bin: predicted confidence against the observed
-    hit rate, and the chance rate RTP/target (a signal *hits* when the crash reaches its
-    target, or by its stored ``signal_correctness`` when it has no target)."""
-    sig = AnalyticsRoundSignal.__table__
-    joined = sig.outerjoin(CrashGameRound.__table__, SIG.round_id == R.id)
-    actual = func.coalesce(SIG.actual_multiplier, R.crash_multiplier)
-    game = func.coalesce(SIG.game_name, R.game_name)
-    target = SIG.target_multiplier
-    resolved = or_(
-        and_(target.is_not(None), actual.is_not(None)),
-        and_(target.is_(None), SIG.signal_correctness.is_not(None)),
+    hit rate, and the chance rate RTP/target. How a signal is judged and binned is
+    ``signal_cells.sql`` (the definition the signal summaries keep), applied here to the
+    signals of the report's scope."""
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    for key, column, value in (
+        ("bot", "coalesce(s.bot_id, r.bot_id)", scope.bot_id),
+        ("session", "coalesce(s.session_id, r.session_id)", scope.session_id),
+        ("game", "coalesce(s.game_name, r.game_name)", scope.game_name),
+        ("strategy", "r.strategy_name", scope.strategy_name),
+    ):
+        if value is not None:
+            where.append(f"{column} = :{key}")
+            params[key] = value
+    source = (
+        "(SELECT s.* FROM analytics_round_signals s"
+        " LEFT JOIN crash_game_rounds r ON r.id = s.round_id"
+        + ("".join((" WHERE ", " AND ".join(where))) if where else "")
+        + ")"
     )
-    hit = case(
-        (target.is_(None), case((SIG.signal_correctness.is_(True), 1), else_=0)),
-        (actual >= target, 1),
-        else_=0,
+    cells = text(signal_cells(conn.dialect.name, source)).columns(
+        signal_type=String(), game_name=String(), target_multiplier=MULTIPLIER
     )
-    where: list[ColumnElement[bool]] = [resolved]
-    if scope.bot_id is not None:
-        where.append(func.coalesce(SIG.bot_id, R.bot_id) == scope.bot_id)
-    if scope.session_id is not None:
-        where.append(func.coalesce(SIG.session_id, R.session_id) == scope.session_id)
-    if scope.game_name is not None:
-        where.append(game == scope.game_name)
-    if scope.strategy_name is not None:
-        where.append(R.strategy_name == scope.strategy_name)
-    conf = real(SIG.confidence_score)
-    inner = (
-        select(
-            SIG.signal_type.label("t"),
-            game.label("g"),
-            target.label("x"),
-            hit.label("h"),
-            conf.label("c"),
-            case((SIG.confidence_score.is_not(None), _conf_bin(SIG.confidence_score))).label("b"),
+    rows: list[tuple[Any, ...]] = []
+    for c in conn.execute(cells, params).mappings():
+        if not c["resolved"]:
+            continue
+        rows.append(
+            (
+                c["signal_type"],
+                c["game_name"] or None,
+                c["target_multiplier"] or None,
+                None if c["confidence_bin"] < 0 else int(c["confidence_bin"]),
+                int(c["resolved"]),
+                int(c["hits"]),
+                int(c["confidence_units"]) * 1e-4,
+                int(c["brier_units"]) * 1e-8,
+            )
         )
-        .select_from(joined)
-        .where(*where)
-        .subquery("s")
-    )
-    i = inner.c
-    err = i.c - i.h
-    rows = conn.execute(
-        select(
-            i.t,
-            i.g,
-            i.x,
-            i.b,
-            func.count(),
-            func.sum(i.h),
-            func.coalesce(func.sum(i.c), 0.0),
-            func.coalesce(func.sum(err * err), 0.0),
-        ).group_by(i.t, i.g, i.x, i.b)
-    ).all()
     types: dict[str, SignalType] = {}
     bins: dict[tuple[str, int], list[float]] = {}
     rtp = RtpCache(conn)
