@@ -13,11 +13,10 @@ stored before (their round's crash point and game, then their cells), are in
 
 from __future__ import annotations
 
-import re
-from importlib import resources
-
 import sqlalchemy as sa
 from alembic import op
+
+from crashdb.db.migrations import revision_statements
 
 revision = "0002_signal_summaries"
 down_revision = "0001_initial"
@@ -25,17 +24,6 @@ branch_labels = None
 depends_on = None
 
 ZERO = sa.text("0")
-
-
-def database_objects(dialect: str) -> list[str]:
-    """The statements of ``sql/0002_signal_summaries/<dialect>.sql``."""
-    folder = resources.files("crashdb.db.migrations") / "sql" / "0002_signal_summaries"
-    out = []
-    for block in re.split(r"\n\s*\n", (folder / f"{dialect}.sql").read_text()):
-        stmt = "\n".join(ln for ln in block.splitlines() if not ln.startswith("--")).strip()
-        if stmt:
-            out.append(stmt[:-1] if stmt.endswith(";") else stmt)
-    return out
 
 
 def upgrade() -> None:
@@ -62,7 +50,7 @@ def upgrade() -> None:
             name=op.f("pk_signal_summaries"),
         ),
     )
-    for statement in database_objects(op.get_context().dialect.name):
+    for statement in revision_statements(revision, op.get_context().dialect.name):
         op.execute(statement)
 
 
