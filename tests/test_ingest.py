@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from crashdb import (
+    ConflictingRecord,
     Database,
     InvalidRecord,
     create_session_log,
@@ -297,6 +299,29 @@ def test_batch_with_one_bad_row_writes_nothing(db: Database, size: int, bad_at: 
     assert [(e.row, e.field) for e in exc.value.errors] == [(bad_at, "stake_value")]
     assert f"row {bad_at}" in str(exc.value)
     assert counts(db) == dict.fromkeys(TABLES, 0)
+
+
+def test_a_batch_leaves_the_garbage_collector_as_it_found_it(db: Database) -> None:
+    """A bulk write pauses the cyclic garbage collector; a batch that fails, on bad input or on
+    a conflict with stored rounds, must not leave it off, nor turn on a caller's own pause."""
+    assert gc.isenabled()
+    rows = batch(600)
+    log_batch_rounds(rows)
+    assert gc.isenabled()
+    bad = list(rows)
+    bad[321] = dict(bad[321], stake_value=Decimal("-5"))
+    with pytest.raises(InvalidRecord):
+        log_batch_rounds(bad)
+    assert gc.isenabled()
+    with pytest.raises(ConflictingRecord):
+        log_batch_rounds([dict(r, ocr_text="changed") for r in rows])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        log_batch_rounds(rows)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_batch_reports_every_bad_row(db: Database) -> None:
