@@ -1,8 +1,10 @@
 """The summaries' SQL, rendered per dialect, and the fold that keeps them on SQLite.
 
-Every statement lives in ``crashdb/db/sql`` (package data). Each derived quantity has one
-definition there (see :mod:`crashdb.db.summaries`): ``run_fold.sql`` (run summaries),
-``game_round_fold.sql`` (game rounds), ``session_totals.sql``, ``daily_view.sql``. The other
+Every statement lives in ``crashdb/db/sql`` (package data, read and rendered per dialect by
+:mod:`crashdb.db.sql_files`). Each derived quantity has one definition there (see
+:mod:`crashdb.db.summaries`): ``run_fold.sql`` (run summaries), ``game_round_fold.sql`` (game
+rounds), ``session_totals.sql``, ``daily_view.sql``, and ``signal_cells.sql`` (signal summaries,
+rendered by :mod:`crashdb.db.signal_folds`). The other
 files are the steps that apply them to a set of rows: ``{rows}`` is the statement's transition
 table in the PostgreSQL triggers, and the rows a transaction added on SQLite, where
 :func:`fold_sqlite` runs the same steps when the transaction commits (installed on every
@@ -14,15 +16,15 @@ The rendered text depends only on the dialect, never on data: values are bound p
 from __future__ import annotations
 
 import logging
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from sqlalchemy.pool import QueuePool
 
+from crashdb.db.signal_folds import signal_objects, signals_merge
+from crashdb.db.sql_files import DIALECTS, sql_file, statements
 from crashdb.exceptions import CrashdbError
 
 __all__ = [
@@ -119,50 +121,6 @@ SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 FOLD_LOCK = 7_417_000_011  # pg_advisory_xact_lock key of fold_pending
 FOLD_PARTS = 2  # parts of fold_pending folded at the same time, each on a connection
 FOLD_PART = "crashdb_fold_part"  # temporary table: the sessions of one part of a fold
-
-
-@dataclass(frozen=True, slots=True)
-class Dialect:
-    name: str
-    money_real: str  # appended to CAST(money AS DOUBLE PRECISION): the real value
-    day: str  # a round's UTC day
-    collate: str  # appended to the key columns of a fold
-    confidence_units: str  # a signal's confidence_score in units of 10^-4, an integer
-
-
-DIALECTS = {
-    "postgresql": Dialect(
-        "postgresql",
-        "",
-        "(round_start_timestamp AT TIME ZONE 'UTC')::date",
-        ' COLLATE "C"',
-        "CAST(confidence_score * 10000 AS BIGINT)",
-    ),
-    "sqlite": Dialect(
-        "sqlite", " / 10000.0", "date(round_start_timestamp)", "", "confidence_score"
-    ),
-}
-
-
-@cache
-def sql_file(name: str) -> str:
-    """One file of ``crashdb/db/sql``, without its leading comment lines."""
-    text = (resources.files("crashdb.db") / "sql" / name).read_text()
-    lines = text.splitlines()
-    while lines and lines[0].startswith("--"):
-        lines.pop(0)
-    return "\n".join(lines).strip()
-
-
-def statements(script: str) -> list[str]:
-    """The statements of a script whose statements are separated by blank lines."""
-    out = []
-    for block in re.split(r"\n\s*\n", script):
-        lines = [ln for ln in block.splitlines() if not ln.startswith("--")]
-        stmt = "\n".join(lines).strip()
-        if stmt:
-            out.append(stmt.removesuffix(";") if not stmt.endswith("END;") else stmt[:-1])
-    return out
 
 
 def _key(kind: str) -> dict[str, str]:
@@ -378,73 +336,6 @@ def sqlite_objects() -> list[str]:
         mark_new=mark("NEW"),
         summary_columns=", ".join(SUMMARY_COLUMNS),
         daily_view=_daily_view("sqlite"),
-    )
-    return statements(script)
-
-
-# --------------------------------------------------------------------------- signals (0002)
-
-# The columns of a signal that its cell depends on (signal_cells.sql).
-SIGNAL_COLUMNS = (
-    "bot_id",
-    "signal_type",
-    "game_name",
-    "target_multiplier",
-    "confidence_score",
-    "actual_multiplier",
-    "signal_correctness",
-)
-DROP_EMPTY_SIGNAL_CELLS = "DELETE FROM signal_summaries WHERE signals = 0"
-# Signals without their round's crash point or game take them from the round.
-_SIGNAL_ROUND_VALUES = """UPDATE analytics_round_signals
-   SET actual_multiplier = coalesce(actual_multiplier,
-                                    (SELECT r.crash_multiplier FROM crash_game_rounds r
-                                      WHERE r.id = analytics_round_signals.round_id)),
-       game_name = coalesce(game_name,
-                            (SELECT r.game_name FROM crash_game_rounds r
-                              WHERE r.id = analytics_round_signals.round_id))
- WHERE round_id IS NOT NULL AND (actual_multiplier IS NULL OR game_name IS NULL)"""
-
-
-def signal_cells(dialect: str, source: str, sign: str = "") -> str:
-    """signal_cells.sql: the cells the signals in ``source`` add to (``sign`` ``-``: take
-    from) the signal summaries."""
-    return sql_file("signal_cells.sql").format(
-        source=source, sign=sign, confidence_units=DIALECTS[dialect].confidence_units
-    )
-
-
-def signals_merge(dialect: str, source: str, sign: str = "") -> str:
-    """The signals in ``source`` merged into (or, ``sign`` ``-``, taken from) the summaries."""
-    return sql_file("signal_summaries_merge.sql").format(
-        signal_cells=signal_cells(dialect, source, sign)
-    )
-
-
-def _signal_row(ref: str) -> str:
-    """A one-row relation of a row trigger's OLD or NEW signal."""
-    return "(SELECT " + ", ".join(f"{ref}.{c} AS {c}" for c in SIGNAL_COLUMNS) + ")"
-
-
-@cache
-def signal_objects(dialect: str) -> list[str]:
-    """Revision 0002: what keeps the signal summaries, in creation order (the table itself is
-    created by the revision)."""
-
-    def body(stmt: str) -> str:
-        return stmt.replace("\n", "\n    ")
-
-    if dialect == "postgresql":
-        new, old = "new_signals", "old_signals"
-    else:
-        new, old = _signal_row("NEW"), _signal_row("OLD")
-    script = sql_file(f"{dialect}_signals.sql").format(
-        backfill_round_values=_SIGNAL_ROUND_VALUES,
-        add_new=body(signals_merge(dialect, new)),
-        take_old=body(signals_merge(dialect, old, "-")),
-        drop_empty=DROP_EMPTY_SIGNAL_CELLS,
-        judged_columns=", ".join(SIGNAL_COLUMNS),
-        add_all=signals_merge(dialect, "analytics_round_signals"),
     )
     return statements(script)
 

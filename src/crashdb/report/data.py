@@ -33,8 +33,8 @@ from crashdb.analytics.performance import metrics_from, performance_metrics
 from crashdb.analytics.runs import Selection, T, run_states
 from crashdb.analytics.strategies import strategy_capital
 from crashdb.config import GAMES
-from crashdb.db.folds import signal_cells
 from crashdb.db.models import AnalyticsRoundSignal, SessionLog
+from crashdb.db.signal_folds import signal_cells
 from crashdb.db.types import MULTIPLIER
 
 __all__: list[str] = []
