@@ -121,6 +121,7 @@ SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 FOLD_LOCK = 7_417_000_011  # pg_advisory_xact_lock key of fold_pending
 FOLD_PARTS = 2  # parts of fold_pending folded at the same time, each on a connection
 FOLD_PART = "crashdb_fold_part"  # temporary table: the sessions of one part of a fold
+FOLD_WORK_MEM = "64MB"  # per part of a fold
 
 
 def _key(kind: str) -> dict[str, str]:
@@ -498,6 +499,8 @@ def _fold_part_apart(engine: Any, sessions: list[Any]) -> None:
 
 
 def _fold_part(conn: Any, sessions: list[Any]) -> None:
+    # The fold sorts a bulk load's rounds: in memory, not in a temporary file.
+    conn.exec_driver_sql(f"SET LOCAL work_mem = '{FOLD_WORK_MEM}'")
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {FOLD_PART} (bot_id text, session_id text) ON COMMIT DROP"
     )
