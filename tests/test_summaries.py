@@ -166,3 +166,54 @@ def test_bulk_statements_are_folded_after_their_commit(db: Database, parts: int)
         due = conn.execute(select(RunSummary.bot_id).where(RunSummary.stale | RunSummary.dirty))
         assert due.all() == []
     assert_summaries_match(db, rows)
+
+
+@pytest.mark.parametrize("parts", [1, 2])
+def test_a_bot_logs_into_sessions_whose_bulk_load_is_being_folded(
+    db: Database, parts: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bot keeps logging into the sessions of bulk loads while their runs are folded after
+    each commit (serially or in parts): nobody deadlocks or hangs, and every round is counted
+    once in its session's summaries. The fold locks sessions before runs, as writers do."""
+    from datetime import UTC, datetime, timedelta
+
+    import crashdb.db.folds as folds
+    from crashdb import log_batch_rounds, log_crash_round
+    from factories import race
+
+    monkeypatch.setattr(folds.fold_pending, "__defaults__", (parts,))
+    sessions = [(f"bulk_bot_{k}", f"bulk_session_{k}") for k in range(4)]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def kw(bot: str, session: str, n: int) -> dict[str, Any]:
+        return {
+            "bot_id": bot,
+            "session_id": session,
+            "game_name": "aviator",
+            "platform_code": "dafabet",
+            "round_number": n,
+            "stake_value": Decimal("1.00"),
+            "crash_multiplier": Decimal("1.20"),
+            "round_outcome": "LOSS",
+            "round_start_timestamp": start + timedelta(seconds=n),
+        }
+
+    def bulk() -> None:  # three bulk statements of 6,000 interleaved rounds
+        for load in range(3):
+            log_batch_rounds(
+                [kw(b, s, load * 10_000 + i) for i in range(1_500) for b, s in sessions]
+            )
+
+    def bot() -> None:
+        for n in range(120):
+            b, s = sessions[n % 4]
+            log_crash_round(**kw(b, s, 1_000_000 + n))
+
+    race([bulk, bot], read=lambda: None, readers=0)
+    with db.engine.connect() as conn:
+        per_session = "SELECT bot_id, session_id, {} FROM {} GROUP BY bot_id, session_id"
+        stored = conn.execute(text(per_session.format("count(*)", "crash_game_rounds"))).all()
+        folded = conn.execute(text(per_session.format("sum(rounds)", "run_summaries"))).all()
+    expected = {(b, s): 3 * 1_500 + 30 for b, s in sessions}
+    assert {(b, s): int(n) for b, s, n in stored} == expected
+    assert {(b, s): int(n) for b, s, n in folded} == expected

@@ -454,7 +454,8 @@ def fold_pending(engine: Any, parts: int = FOLD_PARTS) -> int:
     The sessions with such runs are dealt round-robin into ``parts`` parts, folded at the same
     time on connections of their own (each part commits on its own; a part that fails stays
     due for the next fold). The caller waits for the fold, so its second connection uses a
-    core the bulk load leaves idle.
+    core the bulk load leaves idle. Each part locks its sessions before its runs, in key
+    order, as writers do.
     """
     if engine.dialect.name != "postgresql":
         return 0
@@ -471,15 +472,16 @@ def fold_pending(engine: Any, parts: int = FOLD_PARTS) -> int:
             "SELECT DISTINCT bot_id, session_id FROM run_summaries WHERE stale OR dirty "
             "ORDER BY bot_id, session_id"
         ).all()
-        n = max(1, min(parts, len(sessions), 1 + _spare_connections(engine)))
-        groups = [sessions[k::n] for k in range(n)]
-        if n == 1:
-            _fold_part(conn, groups[0])
+        n = min(parts, len(sessions), _spare_connections(engine))
+        if n <= 1:
+            _fold_part(conn, sessions)
             return int(pending)
-        with ThreadPoolExecutor(n - 1, thread_name_prefix="crashdb-fold") as pool:
-            others = [pool.submit(_fold_part_apart, engine, g) for g in groups[1:]]
-            _fold_part(conn, groups[0])
-            for done in others:
+        # Each part on a connection of its own; this transaction only holds the fold lock
+        # while it waits, so any wait between a part and a writer is one PostgreSQL sees (and
+        # would resolve), never one through this thread.
+        with ThreadPoolExecutor(n, thread_name_prefix="crashdb-fold") as pool:
+            parts_done = [pool.submit(_fold_part_apart, engine, sessions[k::n]) for k in range(n)]
+            for done in parts_done:
                 done.result()
         return int(pending)
 
@@ -507,6 +509,13 @@ def _fold_part(conn: Any, sessions: list[Any]) -> None:
     conn.exec_driver_sql(
         f"INSERT INTO {FOLD_PART} (bot_id, session_id) VALUES (%s, %s)",
         [tuple(s) for s in sessions],
+    )
+    # Sessions first, in key order, as the insert triggers and the write path lock them: a
+    # fold and a bot writing to one of its sessions wait for each other, never deadlock.
+    conn.exec_driver_sql(
+        f"SELECT 1 FROM session_logs s JOIN {FOLD_PART} k"
+        " ON s.bot_id = k.bot_id AND s.session_id = k.session_id"
+        " ORDER BY s.bot_id, s.session_id FOR NO KEY UPDATE OF s"
     )
     for step in pending_steps("postgresql"):
         if isinstance(step, Guarded):
