@@ -175,28 +175,16 @@ def test_a_bot_logs_into_sessions_whose_bulk_load_is_being_folded(
     """A bot keeps logging into the sessions of bulk loads while their runs are folded after
     each commit (serially or in parts): nobody deadlocks or hangs, and every round is counted
     once in its session's summaries. The fold locks sessions before runs, as writers do."""
-    from datetime import UTC, datetime, timedelta
-
     import crashdb.db.folds as folds
     from crashdb import log_batch_rounds, log_crash_round
     from factories import race
+    from writer_support import round_kw
 
     monkeypatch.setattr(folds.fold_pending, "__defaults__", (parts,))
     sessions = [(f"bulk_bot_{k}", f"bulk_session_{k}") for k in range(4)]
-    start = datetime(2026, 1, 1, tzinfo=UTC)
 
     def kw(bot: str, session: str, n: int) -> dict[str, Any]:
-        return {
-            "bot_id": bot,
-            "session_id": session,
-            "game_name": "aviator",
-            "platform_code": "dafabet",
-            "round_number": n,
-            "stake_value": Decimal("1.00"),
-            "crash_multiplier": Decimal("1.20"),
-            "round_outcome": "LOSS",
-            "round_start_timestamp": start + timedelta(seconds=n),
-        }
+        return round_kw(n, bot=bot, session=session, crash="1.20")  # a LOSS
 
     def bulk() -> None:  # three bulk statements of 6,000 interleaved rounds
         for load in range(3):

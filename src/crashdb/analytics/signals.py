@@ -20,15 +20,21 @@ from sqlalchemy import func, select
 from crashdb.analytics import stats
 from crashdb.analytics.common import ALPHA, fnum, mult, published_rtp, resolve_db
 from crashdb.db.engine import Database
+from crashdb.db.signal_folds import CONFIDENCE_BINS, cell_values
 from crashdb.db.summaries import SignalSummary
 
 __all__ = ["get_signal_effectiveness"]
 
 S = SignalSummary.__table__.c
-N_BINS = 10  # confidence bins of tenths (signal_cells.sql)
-_NO_BIN = -1
-_CONFIDENCE_UNIT = 1e-4  # signal_summaries.confidence_units
-_BRIER_UNIT = 1e-8  # signal_summaries.brier_units
+SUMMED = (
+    S.signals,
+    S.resolved,
+    S.hits,
+    S.with_confidence,
+    S.hits_with_confidence,
+    S.confidence_units,
+    S.brier_units,
+)
 
 
 def get_signal_effectiveness(
@@ -55,35 +61,13 @@ def get_signal_effectiveness(
             S.game_name,
             S.target_multiplier,
             S.confidence_bin,
-            func.sum(S.signals).label("n"),
-            func.sum(S.resolved).label("resolved"),
-            func.sum(S.hits).label("hits"),
-            func.sum(S.with_confidence).label("n_conf"),
-            func.sum(S.hits_with_confidence).label("hits_conf"),
-            func.sum(S.confidence_units).label("confidence_units"),
-            func.sum(S.brier_units).label("brier_units"),
+            *(func.sum(c).label(c.name) for c in SUMMED),
         )
         .where(*where)
         .group_by(S.signal_type, S.game_name, S.target_multiplier, S.confidence_bin)
     )
     with database.engine.connect() as conn:
-        cells = [
-            {
-                "signal_type": r.signal_type,
-                "game": r.game_name or None,
-                "target_multiplier": r.target_multiplier or None,
-                "bin": None if r.confidence_bin == _NO_BIN else int(r.confidence_bin),
-                "n": int(r.n),
-                "resolved": int(r.resolved),
-                "hits": int(r.hits),
-                "n_conf": int(r.n_conf),
-                "hits_conf": int(r.hits_conf),
-                "sum_conf": int(r.confidence_units) * _CONFIDENCE_UNIT,
-                "brier_sum": int(r.brier_units) * _BRIER_UNIT,
-            }
-            for r in conn.execute(stmt)
-            if r.n
-        ]
+        cells = [cell_values(r) for r in conn.execute(stmt).mappings() if r["signals"]]
         rtps = {g: published_rtp(conn, g) for g in {row["game"] for row in cells if row["game"]}}
 
     # Fold the (type, game, target, bin) cells into targets and into reliability bins.
@@ -259,8 +243,8 @@ def _reliability(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         low, high = stats.wilson_interval(hits, n)
         out.append(
             {
-                "bin_low": k / N_BINS,
-                "bin_high": (k + 1) / N_BINS,
+                "bin_low": k / CONFIDENCE_BINS,
+                "bin_high": (k + 1) / CONFIDENCE_BINS,
                 "count": n,
                 "mean_confidence": fnum(row["mean_conf"]),
                 "observed_rate": hits / n,

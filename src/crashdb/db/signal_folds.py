@@ -7,11 +7,25 @@ renders the revision's files and rebuilds the cells on ``refresh --full``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 from crashdb.db.sql_files import DIALECTS, sql_file, statements
 
-__all__ = ["SIGNAL_COLUMNS", "signal_cells", "signal_objects", "signals_merge"]
+__all__ = [
+    "CONFIDENCE_BINS",
+    "SIGNAL_COLUMNS",
+    "cell_values",
+    "signal_cells",
+    "signal_objects",
+    "signals_merge",
+]
+
+CONFIDENCE_BINS = 10  # signal_cells.sql bins confidences by tenths
+_NO_BIN = -1  # the bin of a signal not resolved or without a confidence
+_CONFIDENCE_UNIT = 1e-4  # of confidence_units
+_BRIER_UNIT = 1e-8  # of brier_units
 
 # The columns of a signal that its cell depends on (signal_cells.sql).
 SIGNAL_COLUMNS = (
@@ -41,6 +55,24 @@ def signal_cells(dialect: str, source: str, sign: str = "") -> str:
     return sql_file("signal_cells.sql").format(
         source=source, sign=sign, confidence_units=DIALECTS[dialect].confidence_units
     )
+
+
+def cell_values(cell: Mapping[Any, Any]) -> dict[str, Any]:
+    """A cell as signal_cells.sql returns it (or the sum of stored cells, with the same column
+    names) in plain values: no game, target or bin as None, the sums in their units."""
+    return {
+        "signal_type": cell["signal_type"],
+        "game": cell["game_name"] or None,
+        "target_multiplier": cell["target_multiplier"] or None,
+        "bin": None if cell["confidence_bin"] == _NO_BIN else int(cell["confidence_bin"]),
+        "n": int(cell["signals"]),
+        "resolved": int(cell["resolved"]),
+        "hits": int(cell["hits"]),
+        "n_conf": int(cell["with_confidence"]),
+        "hits_conf": int(cell["hits_with_confidence"]),
+        "sum_conf": int(cell["confidence_units"]) * _CONFIDENCE_UNIT,
+        "brier_sum": int(cell["brier_units"]) * _BRIER_UNIT,
+    }
 
 
 def signals_merge(dialect: str, source: str, sign: str = "") -> str:

@@ -381,6 +381,12 @@ def _column_int(rule: Rule, values: list[Any]) -> list[Any]:
     return values
 
 
+def _storable(texts: list[str]) -> bool:
+    """Whether every text is one :func:`check_text` accepts (checked all at once)."""
+    joined = "".join(texts)
+    return "\x00" not in joined and _unencodable(joined) is None
+
+
 _PLAIN_IDENTIFIER = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
 
 
@@ -397,8 +403,7 @@ def _column_text(rule: Rule, values: list[Any]) -> list[Any]:
             if match(s) is None:
                 raise Slow
         return values
-    joined = "".join(vals)
-    if "\x00" in joined or _unencodable(joined) is not None:
+    if not _storable(vals):
         raise Slow
     return values
 
@@ -483,8 +488,7 @@ def _column_json(rule: Rule, values: list[Any]) -> list[Any]:
             out.append(_convert_json(rule, x))
         except BadValue:
             raise Slow from None
-    joined = "".join(texts)
-    if "\x00" in joined or _unencodable(joined) is not None:
+    if not _storable(texts):
         raise Slow
     return out
 

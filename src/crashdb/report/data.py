@@ -34,7 +34,7 @@ from crashdb.analytics.runs import Selection, T, run_states
 from crashdb.analytics.strategies import strategy_capital
 from crashdb.config import GAMES
 from crashdb.db.models import AnalyticsRoundSignal, SessionLog
-from crashdb.db.signal_folds import signal_cells
+from crashdb.db.signal_folds import CONFIDENCE_BINS, cell_values, signal_cells
 from crashdb.db.types import MULTIPLIER
 
 __all__: list[str] = []
@@ -42,7 +42,6 @@ __all__: list[str] = []
 SIG = AnalyticsRoundSignal.__table__.c
 S = SessionLog.__table__.c
 DEFAULT_RTP = float(GAMES["aviator"].rtp)
-N_CONF_BINS = 10
 MIN_TAIL_ROUNDS = 5  # survival points drawn only where at least this many rounds reach x
 
 
@@ -513,21 +512,21 @@ def signal_calibration(conn: Connection, scope: Scope) -> list[SignalType]:
         signal_type=String(), game_name=String(), target_multiplier=MULTIPLIER
     )
     rows: list[tuple[Any, ...]] = []
-    for c in conn.execute(cells, params).mappings():
-        if not c["resolved"]:
-            continue
-        rows.append(
-            (
-                c["signal_type"],
-                c["game_name"] or None,
-                c["target_multiplier"] or None,
-                None if c["confidence_bin"] < 0 else int(c["confidence_bin"]),
-                int(c["resolved"]),
-                int(c["hits"]),
-                int(c["confidence_units"]) * 1e-4,
-                int(c["brier_units"]) * 1e-8,
+    for cell in conn.execute(cells, params).mappings():
+        c = cell_values(cell)
+        if c["resolved"]:
+            rows.append(
+                (
+                    c["signal_type"],
+                    c["game"],
+                    c["target_multiplier"],
+                    c["bin"],
+                    c["resolved"],
+                    c["hits"],
+                    c["sum_conf"],
+                    c["brier_sum"],
+                )
             )
-        )
     types: dict[str, SignalType] = {}
     bins: dict[tuple[str, int], list[float]] = {}
     rtp = RtpCache(conn)
@@ -555,7 +554,7 @@ def signal_calibration(conn: Connection, scope: Scope) -> list[SignalType]:
     for (name, b), (n, hits, sum_conf, chance_sum, n_target) in sorted(bins.items()):
         types[name].bins.append(
             CalibrationBin(
-                low=b / N_CONF_BINS,
+                low=b / CONFIDENCE_BINS,
                 count=int(n),
                 hits=int(hits),
                 mean_confidence=sum_conf / n,
