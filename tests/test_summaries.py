@@ -198,6 +198,7 @@ def test_a_bot_logs_into_sessions_whose_bulk_load_is_being_folded(
             log_crash_round(**kw(b, s, 1_000_000 + n))
 
     race([bulk, bot], read=lambda: None, readers=0)
+    assert folds.wait_for_fold(db.engine, timeout=120)  # the last load's fold, in background
     with db.engine.connect() as conn:
         per_session = "SELECT bot_id, session_id, {} FROM {} GROUP BY bot_id, session_id"
         stored = conn.execute(text(per_session.format("count(*)", "crash_game_rounds"))).all()
@@ -205,3 +206,51 @@ def test_a_bot_logs_into_sessions_whose_bulk_load_is_being_folded(
     expected = {(b, s): 3 * 1_500 + 30 for b, s in sessions}
     assert {(b, s): int(n) for b, s, n in stored} == expected
     assert {(b, s): int(n) for b, s, n in folded} == expected
+
+
+def test_a_bulk_load_returns_before_its_fold_and_readers_stay_exact(db: Database) -> None:
+    """log_batch_rounds returns once its rounds are committed; the fold its bulk statement
+    left due runs in the background (PostgreSQL). Until it has run, readers count the rounds
+    themselves; the next bulk load and dispose() wait for it."""
+    import threading
+
+    from crashdb import log_batch_rounds
+    from crashdb.analytics import get_bot_statistics
+    from crashdb.db.folds import BULK_ROWS, FOLD_LOCK, wait_for_fold
+    from writer_support import round_kw
+
+    crashes = ("1.20", "2.00", "1.49", "3.10")
+    first = [round_kw(n, crash=crashes[n % 4]) for n in range(BULK_ROWS)]
+    second = [round_kw(n, crash=crashes[n % 4]) for n in range(BULK_ROWS, 2 * BULK_ROWS + 7)]
+    every = first + second
+    profit = sum(r["profit_loss"] for r in every)
+    wins = sum(r["round_outcome"] == "WIN" for r in every)
+    postgres = db.backend == "postgresql"
+    with db.engine.connect() as blocker:
+        if postgres:  # the fold waits for this lock, so the test sees what comes before it
+            blocker.exec_driver_sql(f"SELECT pg_advisory_lock({FOLD_LOCK})")
+        loading = threading.Thread(target=log_batch_rounds, args=(first,))
+        loading.start()
+        loading.join(120)  # not waiting for the fold, which waits for the lock
+        returned = not loading.is_alive()
+        if not returned and postgres:
+            blocker.exec_driver_sql(f"SELECT pg_advisory_unlock({FOLD_LOCK})")
+        assert returned
+        assert wait_for_fold(db.engine, timeout=0.2) is not postgres
+        with db.engine.connect() as conn:
+            stale = conn.execute(select(RunSummary.rounds).where(RunSummary.stale)).all()
+        assert len(stale) == postgres
+        stats = get_bot_statistics("bot_w", db=db)
+        assert stats["total_rounds"] == BULK_ROWS
+        assert Decimal(stats["total_profit"]) == sum(r["profit_loss"] for r in first)
+        loading = threading.Thread(target=log_batch_rounds, args=(second,))
+        loading.start()
+        if postgres:
+            blocker.exec_driver_sql(f"SELECT pg_advisory_unlock({FOLD_LOCK})")
+        loading.join(120)
+        assert not loading.is_alive()
+    assert wait_for_fold(db.engine, timeout=120)
+    with db.engine.connect() as conn:
+        run = conn.execute(select(RunSummary.__table__)).one()
+    assert (run.rounds, run.wins, run.total_profit, run.stale) == (len(every), wins, profit, False)
+    assert get_bot_statistics("bot_w", db=db)["total_rounds"] == len(every)

@@ -29,7 +29,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from crashdb.config import Settings, get_settings
-from crashdb.db.folds import fold_sqlite
+from crashdb.db.folds import fold_sqlite, wait_for_fold
 
 __all__ = [
     "Database",
@@ -162,6 +162,9 @@ class Database:
         sync_reference_data(self)
 
     def dispose(self) -> None:
+        """Close the pooled connections (after the summary fold of a bulk write, if one is
+        running in the background)."""
+        wait_for_fold(self.engine)
         self.engine.dispose()
 
 

@@ -16,6 +16,8 @@ The rendered text depends only on the dialect, never on data: values are bound p
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -35,6 +37,7 @@ __all__ = [
     "run_fold",
     "sqlite_objects",
     "statements",
+    "wait_for_fold",
 ]
 
 log = logging.getLogger(__name__)
@@ -528,14 +531,74 @@ def _fold_part(conn: Any, sessions: list[Any]) -> None:
 
 def fold_after_write(engine: Any, rounds: int) -> None:
     """What crashdb's write path calls after a write transaction commits: bulk statements
-    (PostgreSQL) left their runs to :func:`fold_pending`. The write has committed: a failure
-    here is logged, not raised (readers stay exact; the next fold or refresh catches up)."""
+    (PostgreSQL) left their runs to :func:`fold_pending`, which runs in a thread of its own
+    (:class:`_Folder`), so the caller has its rounds back as soon as they are committed.
+    Readers stay exact meanwhile (they fold stale runs' rounds themselves); the next bulk write
+    of this process, :meth:`crashdb.Database.dispose` and the interpreter's exit wait for it.
+    A failure is logged, not raised (the next fold or refresh catches up)."""
     if rounds < BULK_ROWS or engine.dialect.name != "postgresql":
         return
-    try:
-        fold_pending(engine)
-    except Exception as exc:  # pragma: no cover - an outage right after a commit
-        log.warning("summaries not folded after a bulk write (readers stay exact): %s", exc)
+    with _folders_lock:
+        folder = _folders.get(engine)
+        if folder is None:
+            folder = _folders[engine] = _Folder(engine)
+    folder.request()
+
+
+def wait_for_fold(engine: Any, timeout: float | None = None) -> bool:
+    """Wait until the fold :func:`fold_after_write` started for ``engine`` (if any) is done;
+    False if ``timeout`` seconds passed first."""
+    with _folders_lock:
+        folder = _folders.get(engine)
+    return True if folder is None else folder.wait(timeout)
+
+
+class _Folder:
+    """The folds after the bulk writes of one engine: one at a time, in a thread that runs
+    while any is due (a request during a fold makes one more fold, which takes the runs the
+    running one did not see). The thread is not a daemon: the interpreter's exit waits for
+    it, so a script that loads and exits leaves its summaries folded."""
+
+    def __init__(self, engine: Any) -> None:
+        self._engine = weakref.ref(engine)  # the registry's key: no strong reference to it
+        self._lock = threading.Lock()
+        self._due = False
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def request(self) -> None:
+        with self._lock:
+            self._due = True
+            if self._thread is None:
+                self._idle.clear()
+                self._thread = threading.Thread(
+                    target=self._run, name="crashdb-fold-after-write", daemon=False
+                )
+                self._thread.start()
+
+    def wait(self, timeout: float | None) -> bool:
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._due:
+                    self._thread = None
+                    self._idle.set()
+                    return
+                self._due = False
+            engine = self._engine()
+            if engine is None:
+                continue
+            try:
+                fold_pending(engine)
+            except Exception as exc:  # an outage right after a commit
+                log.warning("summaries not folded after a bulk write (readers stay exact): %s", exc)
+
+
+_folders: weakref.WeakKeyDictionary[Any, _Folder] = weakref.WeakKeyDictionary()
+_folders_lock = threading.Lock()
 
 
 def refresh(engine: Any, *, full: bool = False) -> dict[str, Any]:

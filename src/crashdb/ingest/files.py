@@ -42,7 +42,7 @@ from sqlalchemy import String, Text
 from sqlalchemy.engine import Connection
 
 from crashdb.db.engine import Database
-from crashdb.db.folds import fold_after_write
+from crashdb.db.folds import fold_after_write, wait_for_fold
 from crashdb.db.models import CrashGameRound
 from crashdb.exceptions import ConflictingRecord, FieldError, InvalidRecord
 from crashdb.ingest.columnar import RoundStream
@@ -319,6 +319,7 @@ def import_rounds(
             ) -> int:
                 return write_chunk(conn, db.backend, chunk, first)
 
+            wait_for_fold(db.engine)
             inserted = run_write(db, one)
             fold_after_write(db.engine, inserted)
             result.inserted += inserted
@@ -355,6 +356,7 @@ def import_rounds(
         res.chunks_committed = 1
         return res
 
+    wait_for_fold(db.engine)
     done = run_write(db, everything)
     fold_after_write(db.engine, done.inserted)
     return done

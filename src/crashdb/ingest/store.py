@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from crashdb.db.engine import Database
-from crashdb.db.folds import fold_after_write
+from crashdb.db.folds import fold_after_write, wait_for_fold
 from crashdb.exceptions import FieldError, InvalidRecord
 from crashdb.ingest.columnar import RoundStream, gc_paused
 from crashdb.ingest.conflicts import Candidate, check_stored, compare_repeats, dedupe
@@ -81,6 +81,9 @@ def write_records(db: Database, records: Batch) -> WriteResult:
     """
     if not isinstance(records, RoundStream) and not records:
         return WriteResult()
+    if isinstance(records, RoundStream):
+        # One bulk load after the other's fold, as when the fold ran in the caller's thread.
+        wait_for_fold(db.engine)
     known = known_for(db)
     try:
         written = run_write(db, lambda conn: write_in(conn, db.backend, records, known))
@@ -89,7 +92,7 @@ def write_records(db: Database, records: Batch) -> WriteResult:
             raise
         known.clear()  # perhaps stale (database recreated): register again, once
         written = run_write(db, lambda conn: write_in(conn, db.backend, records, known))
-    # --- analytics summaries: a bulk statement left its runs to be folded now (PostgreSQL)
+    # --- analytics summaries: a bulk statement left its runs to be folded (PostgreSQL)
     fold_after_write(db.engine, written.inserted.get("round", 0))
     return written
 
