@@ -325,6 +325,32 @@ def test_property_metadata_fast_path_agrees_with_the_row_path(metas: list[Any]) 
         assert rec.round_metadata is not meta
 
 
+class _MetadataMapping(dict[Any, Any]):
+    """A dict that is not a plain dict: :func:`build_round` takes it through the JSON round
+    trip, never the copy reserved for flat plain dicts."""
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(_metadata)
+def test_property_metadata_is_stored_as_its_json_round_trip(meta: dict[Any, Any]) -> None:
+    """A round's metadata is stored as what a JSON round trip of it gives (the copy a flat
+    dict gets is equal to that, value types included), or refused with the same reason."""
+    outcomes = []
+    for given_meta in (meta, _MetadataMapping(meta)):
+        try:
+            stored = build_round(**win(metadata=given_meta)).round_metadata
+        except InvalidRecord as exc:
+            assert [e.field for e in exc.errors] == ["metadata"]
+            outcomes.append(("refused", exc.errors[0].reason))
+        else:
+            assert stored is not given_meta
+            outcomes.append(("stored", json.dumps(stored, ensure_ascii=False)))
+    assert outcomes[0] == outcomes[1]
+    if outcomes[0][0] == "stored":
+        expected = json.loads(json.dumps(meta, allow_nan=False, ensure_ascii=False))
+        assert outcomes[0][1] == json.dumps(expected, ensure_ascii=False)
+
+
 def test_string_limits_come_from_the_model() -> None:
     column = CrashGameRound.__table__.c.vm_name
     limit = column.type.length

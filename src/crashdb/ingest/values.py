@@ -292,7 +292,13 @@ def _json_check(value: Any) -> None:
 
 
 def _convert_json(rule: Rule, value: Any) -> Any:
-    """A JSON dict (or list), normalized through a JSON round trip."""
+    """A JSON dict (or list), normalized through a JSON round trip. A flat dict of plain
+    values (the usual metadata) is copied instead: its round trip is the identity once its
+    text is checked (see :func:`_flat_json`)."""
+    if type(value) is dict:
+        texts: list[str] = []
+        if _flat_json(value, texts) and _storable(texts):
+            return dict(value)
     allowed: tuple[type, ...] = (dict, list, tuple) if rule.allow_list else (dict,)
     if not isinstance(value, allowed):
         want = "a dict or a list" if rule.allow_list else "a dict"
