@@ -86,18 +86,25 @@ def test_integration_guide_python_blocks_run(tmp_path: Path) -> None:
     assert (tmp_path / "report.html").stat().st_size > 1_000_000
 
 
+def _headings(text: str) -> set[str]:
+    """The anchors of a Markdown page's headings, as GitHub makes them."""
+    return {
+        re.sub(r"[^a-z0-9 _-]", "", h.strip().lower()).replace(" ", "-")
+        for h in re.findall(r"^#+ (.+)$", text, re.MULTILINE)
+    }
+
+
 def test_integration_guide_links_resolve() -> None:
     text = GUIDE.read_text("utf-8")
     for target in re.findall(r"\]\(([^)#][^)]*)\)", text):
         if target.startswith("http"):
             continue
-        assert (GUIDE.parent / target).exists(), target
+        page, _, anchor = target.partition("#")
+        assert (GUIDE.parent / page).exists(), target
+        if anchor:
+            assert anchor in _headings((GUIDE.parent / page).read_text("utf-8")), target
     anchors = set(re.findall(r"\]\(#([^)]+)\)", text))
-    headings = {
-        re.sub(r"[^a-z0-9 _-]", "", h.strip().lower()).replace(" ", "-")
-        for h in re.findall(r"^#+ (.+)$", text, re.MULTILINE)
-    }
-    assert anchors <= headings, anchors - headings
+    assert anchors <= _headings(text), anchors - _headings(text)
 
 
 README = REPO / "README.md"
