@@ -226,4 +226,4 @@ def log_batch_rounds(
     batch = rounds if isinstance(rounds, Sequence) else list(rounds)
     stream = RoundStream(batch)
     write_records(db or get_database(), stream)
-    return [r.id for r in stream.records]
+    return list(stream.ids)

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from crashdb.db.models import OUTCOMES
 from crashdb.exceptions import FieldError, InvalidRecord
@@ -34,11 +35,20 @@ from crashdb.ingest.rounds import (
     round_record,
     round_values,
 )
+from crashdb.ingest.tables import ROUND_FIELDS, RoundRow, round_row
 from crashdb.ingest.values import Slow
 
-__all__ = ["RoundStream", "Slow", "columnar_rounds", "gc_paused"]
+__all__ = ["RoundStream", "Slow", "columnar_rounds", "columnar_rows", "gc_paused"]
 
+T = TypeVar("T")
 _OUTCOMES = frozenset(OUTCOMES)
+# Fields a column-wise batch may leave out, with the value a record would hold.
+_DEFAULTS = {
+    name: info.default
+    for name, info in RoundRecord.model_fields.items()
+    if not info.is_required() and info.default_factory is None
+}
+_ROW_FIELDS = ROUND_FIELDS
 _START_DEFAULTED = frozenset({"round_start_timestamp"})
 _NO_DEFAULTS: frozenset[str] = frozenset()
 
@@ -102,6 +112,22 @@ def _columns(batch: Sequence[Any]) -> dict[str, list[Any]]:
 def columnar_rounds(batch: Sequence[Any]) -> list[RoundRecord]:
     """The records of ``batch`` (round keyword dicts), or :class:`Slow` unless every row is
     provably valid."""
+    return construct_columns(RoundRecord, _round_columns(batch), len(batch))
+
+
+def columnar_rows(batch: Sequence[Any]) -> list[RoundRow]:
+    """What :func:`columnar_rounds` validates, as :data:`RoundRow` s: the values straight from
+    the validated columns, without a record object per row."""
+    cols = _round_columns(batch)
+    n = len(batch)
+    columns = [cols[f] if f in cols else [_DEFAULTS[f]] * n for f in _ROW_FIELDS]
+    values = zip(*columns, strict=True)
+    return list(zip(cols["id"], values, cols["defaulted"], strict=True))
+
+
+def _round_columns(batch: Sequence[Any]) -> dict[str, list[Any]]:
+    """The validated columns of ``batch``, keyed by :class:`RoundRecord` field (``id`` and
+    ``defaulted`` included), or :class:`Slow`."""
     n = len(batch)
     if n == 0:
         raise Slow
@@ -154,7 +180,7 @@ def columnar_rounds(batch: Sequence[Any]) -> list[RoundRecord]:
     cols["round_metadata"] = cols.pop("metadata", none)
     cols["id"] = ids
     cols["defaulted"] = defaulted
-    return construct_columns(RoundRecord, cols, n)
+    return cols
 
 
 class RoundStream:
@@ -169,16 +195,18 @@ class RoundStream:
 
     ``heads`` are the records of the first valid row of each (bot, session), validated up
     front: the write path registers bots and sessions from them before it writes a round.
-    ``records`` holds what was yielded. A stream can be iterated again (it validates again).
+    ``ids`` holds the ids of what was yielded. A stream can be iterated again (it validates
+    again). The first chunk is small, so that the database starts on a large load at once.
     """
 
+    FIRST_CHUNK = 500
     CHUNK = 5_000
 
     def __init__(self, batch: Sequence[Any], first_row: int = 0, max_errors: int = 100) -> None:
         self.batch = batch
         self.first_row = first_row
         self.max_errors = max_errors
-        self.records: list[RoundRecord] = []
+        self.ids: list[uuid.UUID] = []
         self.heads = self._heads()
 
     def __len__(self) -> int:
@@ -202,15 +230,38 @@ class RoundStream:
         return heads
 
     def __iter__(self) -> Iterator[tuple[int, RoundRecord]]:
-        self.records = []
+        """``(row, record)`` for each valid row (see the class doc)."""
+        self.ids = []
+        for i, rec in self._validated(columnar_rounds, _same):
+            self.ids.append(rec.id)
+            yield i, rec
+
+    def rows(self) -> Iterator[tuple[int, RoundRow]]:
+        """``(row, RoundRow)`` for each valid row, like iterating the stream, for the bulk
+        path: rows validated column-wise are never made into records."""
+        self.ids = []
+        for i, row in self._validated(columnar_rows, round_row):
+            self.ids.append(row[0])
+            yield i, row
+
+    def _chunks(self) -> Iterator[tuple[int, Sequence[Any]]]:
+        start, size = 0, self.FIRST_CHUNK
+        while start < len(self.batch):
+            yield start, self.batch[start : start + size]
+            start, size = start + size, self.CHUNK
+
+    def _validated(
+        self,
+        columnar: Callable[[Sequence[Any]], list[T]],
+        from_record: Callable[[RoundRecord], T],
+    ) -> Iterator[tuple[int, T]]:
         errors: list[FieldError] = []
-        batch, first = self.batch, self.first_row
-        for start in range(0, len(batch), self.CHUNK):
-            chunk = batch[start : start + self.CHUNK]
+        first = self.first_row
+        for start, chunk in self._chunks():
             try:
-                records = columnar_rounds(chunk)
+                items = columnar(chunk)
             except Slow:
-                records = []
+                items = []
                 for i, kw in enumerate(chunk, start=first + start):
                     if len(errors) >= self.max_errors:
                         break
@@ -222,13 +273,15 @@ class RoundStream:
                     n = len(errors)
                     v = round_values(kw, errors, i)
                     if len(errors) == n:
-                        records.append(round_record(v))
+                        items.append(from_record(round_record(v)))
             if errors:
                 if len(errors) >= self.max_errors:
                     break
                 continue
-            for i, rec in enumerate(records, start=first + start):
-                self.records.append(rec)
-                yield i, rec
+            yield from enumerate(items, start=first + start)
         if errors:
             raise InvalidRecord(errors[: self.max_errors], "batch of rounds")
+
+
+def _same(rec: RoundRecord) -> RoundRecord:
+    return rec

@@ -3,10 +3,12 @@
 Measured in ``benchmarks/ingest.py``:
 
 1. **Validation overlapping the COPY.** The rounds arrive as an iterable that validates as it
-   is consumed (:class:`crashdb.ingest.columnar.RoundStream`); each row is written to the COPY
-   stream as soon as it passed, and a writer thread (``QueuedLibpqWriter``) sends the data, so
-   Python's checks and the server's work run at the same time. If the stream ends with
-   :class:`~crashdb.InvalidRecord` the COPY is abandoned and nothing is written.
+   is consumed (:meth:`crashdb.ingest.columnar.RoundStream.rows`), as
+   :data:`~crashdb.ingest.tables.RoundRow` s taken straight from the validated columns; each
+   row is written to the COPY stream as soon as it passed, and a writer thread
+   (``QueuedLibpqWriter``) sends the data, so Python's checks and the server's work run at the
+   same time. If the stream ends with :class:`~crashdb.InvalidRecord` the COPY is abandoned
+   and nothing is written.
 2. **Optimistic direct COPY** into ``crash_game_rounds`` inside a savepoint: a first load (the
    common case) costs exactly one COPY, the same server work as a raw COPY.
 3. If any round is already stored (a replay, a resumed import, a concurrent writer with the
@@ -34,15 +36,22 @@ from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy.engine import Connection
 
-from crashdb.ingest.conflicts import KEYS, compare_repeats, raise_conflicts
-from crashdb.ingest.records import RoundRecord
-from crashdb.ingest.tables import ROUND_COLUMNS, round_tuple
+from crashdb.ingest.conflicts import KEYS, differing, raise_conflicts
+from crashdb.ingest.tables import ROUND_COLUMNS, RoundRow
 
 __all__ = ["copy_rounds", "copy_rows", "raw_connection"]
 
 _META_AT = ROUND_COLUMNS.index("metadata")
 _STRATEGY_AT = ROUND_COLUMNS.index("strategy_name")
+_BOT_AT = ROUND_COLUMNS.index("bot_id")
+_SESSION_AT = ROUND_COLUMNS.index("session_id")
+_GAME_AT = ROUND_COLUMNS.index("game_name")
+_PLATFORM_AT = ROUND_COLUMNS.index("platform_code")
+_NUMBER_AT = ROUND_COLUMNS.index("round_number")
+_SLOT_AT = ROUND_COLUMNS.index("bet_slot")
+_NO_STRATEGIES: dict[str, str | None] = {}
 _CONFLICT_LIMIT = 100
+FIRST_WINDOW = 500  # rounds sorted together before the first are copied
 ORDER_WINDOW = 5_000  # rounds sorted together before they are copied
 
 
@@ -73,61 +82,84 @@ def copy_rows(
             copy.write_row(t)
 
 
-def _copy_values(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    meta = values[_META_AT]
-    if meta is None:
-        return values
-    return (*values[:_META_AT], json.dumps(meta), *values[_META_AT + 1 :])
+def _copy_values(values: tuple[Any, ...], strategies: Mapping[str, str | None]) -> tuple[Any, ...]:
+    """A round's values as COPY takes them: the strategy filled from the bot's registration
+    when the round names none, the metadata as JSON text."""
+    out = list(values)
+    if out[_STRATEGY_AT] is None:
+        out[_STRATEGY_AT] = strategies.get(out[_BOT_AT])
+    meta = out[_META_AT]
+    if meta is not None:
+        out[_META_AT] = json.dumps(meta)
+    return tuple(out)
+
+
+Item = tuple[int | None, RoundRow]
 
 
 def _row_order(item: tuple[int | None, object]) -> int:
     return -1 if item[0] is None else item[0]
 
 
-def _run_order(item: tuple[int | None, RoundRecord]) -> tuple[Any, ...]:
-    rec = item[1]
+def _run_order(item: Item) -> tuple[Any, ...]:
+    v = item[1][1]
     return (
-        rec.bot_id,
-        rec.session_id,
-        rec.strategy_name or "",
-        rec.game_name,
-        rec.platform_code or "",
-        rec.round_number,
-        rec.bet_slot,
+        v[_BOT_AT],
+        v[_SESSION_AT],
+        v[_STRATEGY_AT] or "",
+        v[_GAME_AT],
+        v[_PLATFORM_AT] or "",
+        v[_NUMBER_AT],
+        v[_SLOT_AT],
     )
 
 
-def _in_run_order(
-    items: Iterable[tuple[int | None, RoundRecord]],
-) -> Iterator[tuple[int | None, RoundRecord]]:
+def _in_run_order(items: Iterable[Item]) -> Iterator[Item]:
     """``items`` in windows of ``ORDER_WINDOW``, each sorted by run and round (stably: of two
     rounds with the same key the first stays first). A batch of interleaved bots then lands
     in the table one run after the other, so the fold that follows the load reads each heap
-    page once instead of once per run on it."""
+    page once instead of once per run on it. The first window is small, so that the COPY
+    starts at once."""
     it = iter(items)
-    while window := list(islice(it, ORDER_WINDOW)):
+    size = FIRST_WINDOW
+    while window := list(islice(it, size)):
         window.sort(key=_run_order)
         yield from window
+        size = ORDER_WINDOW
+
+
+def _compare_repeats(firsts: Mapping[uuid.UUID, Item], repeats: list[Item]) -> None:
+    """A round given twice in one batch must say the same both times (as
+    :func:`~crashdb.ingest.conflicts.compare_repeats` for records)."""
+    found = []
+    for row, (rid, values, defaulted) in sorted(repeats, key=_row_order):
+        _, (_, first, first_defaulted) = firsts[rid]
+        mine = dict(zip(ROUND_COLUMNS, values, strict=True))
+        fields = differing(
+            mine, dict(zip(ROUND_COLUMNS, first, strict=True)), defaulted | first_defaulted
+        )
+        if fields:
+            found.append((row, mine, fields))
+    raise_conflicts("round", found)
 
 
 def copy_rounds(
-    conn: Connection,
-    items: Iterable[tuple[int | None, RoundRecord]],
-    strategies: Mapping[str, str | None],
+    conn: Connection, items: Iterable[Item], strategies: Mapping[str, str | None]
 ) -> int:
-    """COPY the rounds of ``items`` ((row, record) pairs) into ``crash_game_rounds`` in the
-    connection's transaction; returns how many were new. See the module doc."""
-    firsts: dict[uuid.UUID, tuple[int | None, RoundRecord]] = {}
-    repeats: list[tuple[int | None, RoundRecord]] = []
+    """COPY the rounds of ``items`` ((row, :data:`RoundRow`) pairs) into ``crash_game_rounds``
+    in the connection's transaction; returns how many were new. See the module doc."""
+    firsts: dict[uuid.UUID, Item] = {}
+    repeats: list[Item] = []
     feed = _in_run_order(items)
 
     def fresh() -> Iterator[tuple[Any, ...]]:
-        for row, rec in feed:
-            if rec.id in firsts:
-                repeats.append((row, rec))
+        for item in feed:
+            rid = item[1][0]
+            if rid in firsts:
+                repeats.append(item)
                 continue
-            firsts[rec.id] = (row, rec)
-            yield _copy_values(round_tuple(rec, strategies))
+            firsts[rid] = item
+            yield _copy_values(item[1][1], strategies)
 
     raw = raw_connection(conn)
     savepoint = conn.begin_nested()
@@ -137,19 +169,19 @@ def copy_rounds(
         savepoint.rollback()
         for _ in fresh():  # consume (and validate) what the COPY did not reach
             pass
-        compare_repeats("round", firsts, sorted(repeats, key=_row_order))
+        _compare_repeats(firsts, repeats)
         return _via_staging(raw, list(firsts.values()), strategies)
     except BaseException:
         savepoint.rollback()
         raise
     savepoint.commit()
-    compare_repeats("round", firsts, sorted(repeats, key=_row_order))
+    _compare_repeats(firsts, repeats)
     return len(firsts)
 
 
 def _via_staging(
     raw: psycopg.Connection[Any],
-    items: Sequence[tuple[int | None, RoundRecord]],
+    items: Sequence[Item],
     strategies: Mapping[str, str | None],
 ) -> int:
     stage_name = f"crashdb_stage_{uuid.uuid4().hex[:12]}"
@@ -164,11 +196,10 @@ def _via_staging(
     extra = ("_row", "_strategy_fill", "_start_defaulted")
 
     def staged() -> Iterator[tuple[Any, ...]]:
-        for row, rec in items:
-            values = _copy_values(round_tuple(rec, {}))
-            fill = strategies.get(rec.bot_id) if values[_STRATEGY_AT] is None else None
-            defaulted = "round_start_timestamp" in rec.defaulted
-            yield (*values, row, fill, defaulted)
+        for row, (_, values, defaulted) in items:
+            fill = strategies.get(values[_BOT_AT]) if values[_STRATEGY_AT] is None else None
+            start_defaulted = "round_start_timestamp" in defaulted
+            yield (*_copy_values(values, _NO_STRATEGIES), row, fill, start_defaulted)
 
     with raw.cursor() as cur:
         cur.execute(

@@ -60,6 +60,7 @@ from crashdb.ingest.tables import (
     TABLE_OF,
     insert_rows,
     record_columns,
+    round_row,
     round_tuple,
 )
 from crashdb.ingest.values import BadValue
@@ -110,7 +111,10 @@ def write_in(
         )
         # Validating and writing a batch builds objects that all live until it is written.
         with gc_paused():
-            _write_rounds(conn, backend, records, len(records), strategies, result)
+            if bulk:
+                result.add("round", copy_rounds(conn, records.rows(), strategies))
+            else:
+                _write_rounds(conn, backend, records, len(records), strategies, result)
         return result
     rounds = [r for r in records if isinstance(r, RoundRecord)]
     strategies = register(conn, backend, rounds, records, result, known, lock_sessions=True)
@@ -175,7 +179,8 @@ def _write_rounds(
     result: WriteResult,
 ) -> None:
     if backend == "postgresql" and count >= COPY_THRESHOLD:
-        result.add("round", copy_rounds(conn, items, strategies))
+        rows = ((i, round_row(rec)) for i, rec in items)
+        result.add("round", copy_rounds(conn, rows, strategies))
         return
     firsts, repeats = dedupe(items)
     new = insert_rows(conn, ROUNDS, [round_tuple(rec, strategies) for _, rec in firsts.values()])

@@ -9,6 +9,7 @@ insert: exact decimals, UTC timestamps, JSON text).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
@@ -35,10 +36,13 @@ __all__ = [
     "COLUMNS",
     "ROUNDS",
     "ROUND_COLUMNS",
+    "ROUND_FIELDS",
     "SESSIONS",
     "TABLE_OF",
+    "RoundRow",
     "insert_rows",
     "record_columns",
+    "round_row",
     "round_tuple",
 ]
 
@@ -140,8 +144,15 @@ def insert_rows(conn: Connection, table: Table, rows: Iterable[Sequence[Any]]) -
 
 _RENAMED = {"round_metadata": "metadata", "session_metadata": "metadata"}
 _NOT_COLUMNS = frozenset({"kind", "defaulted"})
+# The RoundRecord field of each of ROUND_COLUMNS, in order.
+ROUND_FIELDS: tuple[str, ...] = tuple(
+    "round_metadata" if c == "metadata" else c for c in ROUND_COLUMNS
+)
 # A round's column values in ROUND_COLUMNS order, read off the record.
-_ROUND_GET = itemgetter(*("round_metadata" if c == "metadata" else c for c in ROUND_COLUMNS))
+_ROUND_GET = itemgetter(*ROUND_FIELDS)
+# A validated round as the bulk path copies it: (id, its values in ROUND_COLUMNS order with the
+# strategy not yet filled from the bot's, the fields the builder defaulted).
+RoundRow = tuple[uuid.UUID, tuple[Any, ...], frozenset[str]]
 _STRATEGY_AT = ROUND_COLUMNS.index("strategy_name")
 
 
@@ -152,6 +163,11 @@ def record_columns(rec: Record) -> dict[str, Any]:
         if attr in row:
             row[column] = row.pop(attr)
     return row
+
+
+def round_row(rec: RoundRecord) -> RoundRow:
+    """The :data:`RoundRow` of a record."""
+    return rec.id, _ROUND_GET(rec.__dict__), rec.defaulted
 
 
 def round_tuple(rec: RoundRecord, strategies: Mapping[str, str | None]) -> tuple[Any, ...]:
