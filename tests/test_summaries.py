@@ -254,3 +254,27 @@ def test_a_bulk_load_returns_before_its_fold_and_readers_stay_exact(db: Database
         run = conn.execute(select(RunSummary.__table__)).one()
     assert (run.rounds, run.wins, run.total_profit, run.stale) == (len(every), wins, profit, False)
     assert get_bot_statistics("bot_w", db=db)["total_rounds"] == len(every)
+
+
+def test_a_script_that_bulk_loads_and_exits_leaves_its_runs_folded(db: Database) -> None:
+    """The fold after a bulk load runs in a thread the interpreter's exit waits for: a script
+    whose last call is log_batch_rounds leaves no run stale behind it."""
+    import os
+    import subprocess
+    import sys
+
+    from crashdb.db.folds import BULK_ROWS
+
+    script = (
+        "from decimal import Decimal\n"
+        "from crashdb import log_batch_rounds\n"
+        "log_batch_rounds([dict(bot_id='exit_bot', session_id='s', game_name='aviator',\n"
+        "    round_number=n, stake_value=Decimal('1.00'), round_outcome='LOSS',\n"
+        f"    crash_multiplier=Decimal('1.10')) for n in range({BULK_ROWS + 100})])\n"
+    )
+    url = db.url.render_as_string(hide_password=False)
+    env = {**os.environ, "CRASHDB_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=300)
+    with db.engine.connect() as conn:
+        runs = conn.execute(select(RunSummary.rounds, RunSummary.stale)).all()
+    assert [(r.rounds, r.stale) for r in runs] == [(BULK_ROWS + 100, False)]
