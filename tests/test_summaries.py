@@ -3,6 +3,7 @@ backends, whatever order and grouping the rounds arrive in, and after deletes an
 
 from __future__ import annotations
 
+import os
 import random
 from decimal import Decimal
 from typing import Any
@@ -278,3 +279,29 @@ def test_a_script_that_bulk_loads_and_exits_leaves_its_runs_folded(db: Database)
     with db.engine.connect() as conn:
         runs = conn.execute(select(RunSummary.rounds, RunSummary.stale)).all()
     assert [(r.rounds, r.stale) for r in runs] == [(BULK_ROWS + 100, False)]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_process_forked_during_a_fold_does_not_wait_for_it(db: Database) -> None:
+    """A child forked while the parent's fold runs (PostgreSQL: held back by its lock here)
+    has no fold of its own to wait for: its next bulk load or dispose() does not hang."""
+    from crashdb import log_batch_rounds
+    from crashdb.db.folds import BULK_ROWS, FOLD_LOCK, wait_for_fold
+    from writer_support import round_kw
+
+    postgres = db.backend == "postgresql"
+    with db.engine.connect() as blocker:
+        if postgres:
+            blocker.exec_driver_sql(f"SELECT pg_advisory_lock({FOLD_LOCK})")
+        try:
+            log_batch_rounds([round_kw(n) for n in range(BULK_ROWS)])
+            assert wait_for_fold(db.engine, timeout=0.1) is not postgres
+            child = os.fork()
+            if child == 0:  # pragma: no cover - the child reports through its exit status
+                os._exit(0 if wait_for_fold(db.engine, timeout=5) else 1)
+            _, status = os.waitpid(child, 0)
+        finally:
+            if postgres:
+                blocker.exec_driver_sql(f"SELECT pg_advisory_unlock({FOLD_LOCK})")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert wait_for_fold(db.engine, timeout=120)

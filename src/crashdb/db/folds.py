@@ -16,6 +16,7 @@ The rendered text depends only on the dialect, never on data: values are bound p
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -599,6 +600,17 @@ class _Folder:
 
 _folders: weakref.WeakKeyDictionary[Any, _Folder] = weakref.WeakKeyDictionary()
 _folders_lock = threading.Lock()
+
+
+def _forget_folds_in_child() -> None:
+    """A forked child has none of its parent's threads: a fold running in the parent at the
+    fork is not the child's to wait for (nor is a lock the parent held)."""
+    global _folders, _folders_lock
+    _folders = weakref.WeakKeyDictionary()
+    _folders_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_folds_in_child)
 
 
 def refresh(engine: Any, *, full: bool = False) -> dict[str, Any]:
