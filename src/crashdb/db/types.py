@@ -92,7 +92,12 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
     def bind_processor(self, dialect: Dialect) -> Any:
         if dialect.name == "sqlite":  # the integer as is: no float conversion by the impl
-            return lambda value: self.process_bind_param(value, dialect)
+            scaled = self.scaled
+
+            def process(value: Any) -> int | None:
+                return None if value is None else scaled(value)
+
+            return process
         return super().bind_processor(dialect)
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Any:

@@ -99,6 +99,8 @@ class _Statements:
             )
         binders = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
         self.convert = [(i, b) for i, b in enumerate(binders) if b is not None]
+        # The binders that keep None as NULL need not be called for it (JSON's makes it 'null').
+        self.keeps_null = frozenset(i for i, b in self.convert if b(None) is None)
 
 
 _statements: dict[tuple[int, str], _Statements] = {}
@@ -113,11 +115,14 @@ def insert_rows(conn: Connection, table: Table, rows: Iterable[Sequence[Any]]) -
     if stmts is None:
         stmts = _statements[key] = _Statements(dialect, table)
     convert = stmts.convert
+    keeps_null = stmts.keeps_null
 
     def params(row: Sequence[Any]) -> list[Any]:
         values = list(row)
         for i, bind in convert:
-            values[i] = bind(values[i])
+            value = values[i]
+            if value is not None or i not in keeps_null:
+                values[i] = bind(value)
         return values
 
     batch = [params(r) for r in rows]
