@@ -48,7 +48,6 @@ _DEFAULTS = {
     for name, info in RoundRecord.model_fields.items()
     if not info.is_required() and info.default_factory is None
 }
-_ROW_FIELDS = ROUND_FIELDS
 _START_DEFAULTED = frozenset({"round_start_timestamp"})
 _NO_DEFAULTS: frozenset[str] = frozenset()
 
@@ -120,7 +119,7 @@ def columnar_rows(batch: Sequence[Any]) -> list[RoundRow]:
     the validated columns, without a record object per row."""
     cols = _round_columns(batch)
     n = len(batch)
-    columns = [cols[f] if f in cols else [_DEFAULTS[f]] * n for f in _ROW_FIELDS]
+    columns = [cols[f] if f in cols else [_DEFAULTS[f]] * n for f in ROUND_FIELDS]
     values = zip(*columns, strict=True)
     return list(zip(cols["id"], values, cols["defaulted"], strict=True))
 

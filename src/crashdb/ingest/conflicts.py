@@ -30,6 +30,7 @@ __all__ = [
     "KEYS",
     "Candidate",
     "check_stored",
+    "compare_repeated",
     "compare_repeats",
     "dedupe",
     "differing",
@@ -144,11 +145,24 @@ def compare_repeats(
     repeats: Sequence[tuple[int | None, Record]],
 ) -> None:
     """A key given twice in one batch must say the same both times."""
+    compare_repeated(
+        kind,
+        (
+            ((row, record_columns(rec), rec.defaulted), record_columns(first), first.defaulted)
+            for row, rec in repeats
+            for first in (firsts[rec.id][1],)
+        ),
+    )
+
+
+def compare_repeated(
+    kind: str, pairs: Iterable[tuple[Candidate, Mapping[str, Any], frozenset[str]]]
+) -> None:
+    """Each repeat (a candidate) against the values and defaulted fields of the first record
+    of its key in the batch: :class:`ConflictingRecord` for the first that differs."""
     found = []
-    for row, rec in repeats:
-        first = firsts[rec.id][1]
-        values = record_columns(rec)
-        fields = differing(values, record_columns(first), rec.defaulted | first.defaulted)
+    for (row, values, skip), first, first_skip in pairs:
+        fields = differing(values, first, skip | first_skip)
         if fields:
             found.append((row, values, fields))
     raise_conflicts(kind, found)

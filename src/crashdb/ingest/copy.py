@@ -36,8 +36,8 @@ from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy.engine import Connection
 
-from crashdb.ingest.conflicts import KEYS, differing, raise_conflicts
-from crashdb.ingest.tables import ROUND_COLUMNS, RoundRow
+from crashdb.ingest.conflicts import KEYS, compare_repeated, raise_conflicts
+from crashdb.ingest.tables import ROUND_COLUMNS, RoundRow, with_strategy
 
 __all__ = ["copy_rounds", "copy_rows", "raw_connection"]
 
@@ -85,13 +85,11 @@ def copy_rows(
 def _copy_values(values: tuple[Any, ...], strategies: Mapping[str, str | None]) -> tuple[Any, ...]:
     """A round's values as COPY takes them: the strategy filled from the bot's registration
     when the round names none, the metadata as JSON text."""
-    out = list(values)
-    if out[_STRATEGY_AT] is None:
-        out[_STRATEGY_AT] = strategies.get(out[_BOT_AT])
-    meta = out[_META_AT]
-    if meta is not None:
-        out[_META_AT] = json.dumps(meta)
-    return tuple(out)
+    values = with_strategy(values, strategies)
+    meta = values[_META_AT]
+    if meta is None:
+        return values
+    return (*values[:_META_AT], json.dumps(meta), *values[_META_AT + 1 :])
 
 
 Item = tuple[int | None, RoundRow]
@@ -129,18 +127,19 @@ def _in_run_order(items: Iterable[Item]) -> Iterator[Item]:
 
 
 def _compare_repeats(firsts: Mapping[uuid.UUID, Item], repeats: list[Item]) -> None:
-    """A round given twice in one batch must say the same both times (as
-    :func:`~crashdb.ingest.conflicts.compare_repeats` for records)."""
-    found = []
-    for row, (rid, values, defaulted) in sorted(repeats, key=_row_order):
-        _, (_, first, first_defaulted) = firsts[rid]
-        mine = dict(zip(ROUND_COLUMNS, values, strict=True))
-        fields = differing(
-            mine, dict(zip(ROUND_COLUMNS, first, strict=True)), defaulted | first_defaulted
-        )
-        if fields:
-            found.append((row, mine, fields))
-    raise_conflicts("round", found)
+    """A round given twice in one batch must say the same both times."""
+
+    def columns(values: tuple[Any, ...]) -> dict[str, Any]:
+        return dict(zip(ROUND_COLUMNS, values, strict=True))
+
+    compare_repeated(
+        "round",
+        (
+            ((row, columns(values), defaulted), columns(first[1]), first[2])
+            for row, (rid, values, defaulted) in sorted(repeats, key=_row_order)
+            for first in (firsts[rid][1],)
+        ),
+    )
 
 
 def copy_rounds(

@@ -44,6 +44,7 @@ __all__ = [
     "record_columns",
     "round_row",
     "round_tuple",
+    "with_strategy",
 ]
 
 
@@ -159,6 +160,7 @@ _ROUND_GET = itemgetter(*ROUND_FIELDS)
 # strategy not yet filled from the bot's, the fields the builder defaulted).
 RoundRow = tuple[uuid.UUID, tuple[Any, ...], frozenset[str]]
 _STRATEGY_AT = ROUND_COLUMNS.index("strategy_name")
+_BOT_AT = ROUND_COLUMNS.index("bot_id")
 
 
 def record_columns(rec: Record) -> dict[str, Any]:
@@ -175,11 +177,16 @@ def round_row(rec: RoundRecord) -> RoundRow:
     return rec.id, _ROUND_GET(rec.__dict__), rec.defaulted
 
 
+def with_strategy(values: tuple[Any, ...], strategies: Mapping[str, str | None]) -> tuple[Any, ...]:
+    """A round's values (:data:`ROUND_COLUMNS` order), its strategy filled from its bot's
+    registration when it names none."""
+    if values[_STRATEGY_AT] is None:
+        strategy = strategies.get(values[_BOT_AT])
+        if strategy is not None:
+            return (*values[:_STRATEGY_AT], strategy, *values[_STRATEGY_AT + 1 :])
+    return values
+
+
 def round_tuple(rec: RoundRecord, strategies: Mapping[str, str | None]) -> tuple[Any, ...]:
     """A round's values in :data:`ROUND_COLUMNS` order, its strategy filled from the bot's."""
-    values: tuple[Any, ...] = _ROUND_GET(rec.__dict__)
-    if values[_STRATEGY_AT] is None:
-        strategy = strategies.get(rec.bot_id)
-        if strategy is not None:
-            values = (*values[:_STRATEGY_AT], strategy, *values[_STRATEGY_AT + 1 :])
-    return values
+    return with_strategy(_ROUND_GET(rec.__dict__), strategies)

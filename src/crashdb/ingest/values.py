@@ -329,7 +329,6 @@ CONVERTERS: dict[str, Callable[[Rule, Any], Any]] = {
 # --------------------------------------------------------------------------- column checkers
 
 _NONE = type(None)
-_JSON_ENCODE = json.JSONEncoder(allow_nan=False, ensure_ascii=False).encode
 
 
 def _present(values: list[Any], allowed: type) -> list[Any]:
@@ -476,26 +475,18 @@ def _flat_json(x: dict[Any, Any], texts: list[str]) -> bool:
 
 
 def _column_json(rule: Rule, values: list[Any]) -> list[Any]:
-    """Dicts of plain JSON values, checked and normalized like :func:`_convert_json`. Flat
-    dicts (the usual metadata) are copied without the round trip once their text is checked
-    like a text column's."""
+    """Dicts of JSON values, each as :func:`_convert_json` stores it (flat ones copied)."""
     out: list[Any] = []
-    texts: list[str] = []
     for x in values:
         if x is None:
             out.append(None)
             continue
         if type(x) is not dict:
             raise Slow
-        if _flat_json(x, texts):
-            out.append(dict(x))
-            continue
         try:
             out.append(_convert_json(rule, x))
         except BadValue:
             raise Slow from None
-    if not _storable(texts):
-        raise Slow
     return out
 
 
