@@ -44,6 +44,7 @@ def _round(bot: str, session: str, n: int, **over: Any) -> dict[str, Any]:
     crash = Decimal("1.05") + Decimal(n % 17) / 4
     target = Decimal("1.50")
     win = crash >= target
+    meta = {"n": n, "tags": ["a", "é", "🚀"], "big": 1.5e300, "deep": {"x": None}}
     fields: dict[str, Any] = {
         "bot_id": bot,
         "session_id": session,
@@ -61,7 +62,7 @@ def _round(bot: str, session: str, n: int, **over: Any) -> dict[str, Any]:
         "round_end_timestamp": T0 + timedelta(seconds=9 * n + 7),
         "ocr_text": f"{crash}x",
         "ocr_confidence": 0.95,
-        "metadata": {"n": n, "tags": ["a", "é", "🚀"], "big": 1.5e300, "deep": {"x": None}},
+        "metadata": None if n % 5 == 0 else meta,
         "strategy_name": None if n % 4 else "martingale",
     }
     fields.update(over)

@@ -21,7 +21,7 @@ def test_init_then_check(empty_db_url: str) -> None:
     # 9 seed tables + 4 summary tables (signal_summaries since revision 0002) + 4 of the
     # fleet service
     assert len(report["row_counts"]) == 17
-    assert report["schema_revision"] == "0002_signal_summaries"
+    assert report["schema_revision"] == "0003_json_null"
     assert report["row_counts"]["game_platform_config"] == 9
 
 

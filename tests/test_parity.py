@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import JSON, select
 
 from crashdb import (
     Database,
@@ -217,7 +217,9 @@ def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
         for name in SEED_TABLES:
             table = Base.metadata.tables[name]
             skip = {"created_at", "updated_at"} | ({"id"} if name in _FREE_IDS else set())
-            cols = [c for c in table.columns if c.name not in skip]
+            cols: list[Any] = [c for c in table.columns if c.name not in skip]
+            # JSON columns read back None for SQL NULL and JSON null alike: ask SQL which it is
+            cols += [c.is_(None) for c in table.columns if isinstance(c.type, JSON)]
             rows = [tuple(_plain(v) for v in r) for r in conn.execute(select(*cols))]
             out[name] = sorted(rows, key=repr)
     db.dispose()

@@ -320,3 +320,55 @@ def test_drop_existing_recreates_an_empty_schema(db: Database) -> None:
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM bot_vm_registration")).scalar_one() == 0
         assert conn.execute(text("SELECT count(*) FROM game_platform_config")).scalar_one() == 9
+
+
+def test_upgrade_turns_stored_json_null_into_sql_null(db: Database) -> None:
+    """Revision 0003: JSON ``null`` that an INSERT stored before it becomes SQL NULL, and the
+    rows are otherwise untouched (updated_at kept, no summary left to refold)."""
+    _bot_and_session(db)
+    with db.session_scope() as s:
+        s.add(_round(1))
+        s.add(_round(2, round_metadata={"x": None}))
+        s.add(_round(3, round_metadata={"a": 1}))
+    null = "'null'" if db.backend == "sqlite" else "'null'::jsonb"
+    stamp = "2000-01-01 00:00:00" if db.backend == "sqlite" else datetime(2000, 1, 1, tzinfo=UTC)
+    with db.engine.begin() as conn:  # what an INSERT stored before revision 0003
+        conn.execute(text(f"UPDATE crash_game_rounds SET metadata = {null} WHERE round_number = 1"))
+        conn.execute(text(f"UPDATE bot_vm_registration SET metadata = {null}"))
+        conn.execute(text(f"UPDATE session_logs SET metadata = {null}"))
+    touch = "ALTER TABLE crash_game_rounds {} TRIGGER trg_crash_game_rounds_updated_at"
+    with db.engine.begin() as conn:  # an old updated_at (PostgreSQL's trigger would set now())
+        if db.backend == "postgresql":
+            conn.execute(text(touch.format("DISABLE")))
+        conn.execute(text("UPDATE crash_game_rounds SET updated_at = :t"), {"t": stamp})
+        if db.backend == "postgresql":
+            conn.execute(text(touch.format("ENABLE")))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0002_signal_summaries'"))
+    db.init_db()
+
+    def rows() -> list[tuple[object, ...]]:
+        with db.engine.connect() as conn:
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    text(
+                        "SELECT round_number, metadata IS NULL, updated_at FROM crash_game_rounds"
+                        " ORDER BY round_number"
+                    )
+                )
+            ]
+
+    after = rows()
+    assert [r[:2] for r in after] == [(1, True), (2, False), (3, False)]
+    assert len({str(r[2]) for r in after}) == 1 and str(after[0][2]).startswith("2000-01-01")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM run_summaries WHERE dirty")).scalar() == 0
+        for table in ("bot_vm_registration", "session_logs"):
+            nulls = f"SELECT count(*) FROM {table} WHERE metadata IS NULL"
+            assert conn.execute(text(nulls)).scalar() == 1
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            "0003_json_null"
+        )
+    with db.session_scope() as s:
+        metas = s.execute(select(CrashGameRound.round_metadata).order_by("round_number"))
+        assert list(metas.scalars()) == [None, {"x": None}, {"a": 1}]

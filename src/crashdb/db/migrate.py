@@ -1,9 +1,9 @@
 """Alembic, driven from code: upgrade, downgrade, current revision and the generated DDL.
 
 The migrations in ``crashdb/db/migrations/versions`` (the initial revision ``0001_initial``,
-then one revision per change: ``0002_signal_summaries``; each with its trigger and function
-bodies in ``migrations/sql/<revision>``) are the one source of truth for the schema on both
-backends. ``schema.sql`` is not written by hand:
+then one revision per change: ``0002_signal_summaries``, ``0003_json_null``; a revision that
+ships triggers and functions keeps their bodies in ``migrations/sql/<revision>``) are the one
+source of truth for the schema on both backends. ``schema.sql`` is not written by hand:
 :func:`render_schema_sql` renders it from the migrations in Alembic's offline mode, and a test
 keeps the committed copy current.
 """

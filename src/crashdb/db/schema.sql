@@ -2318,4 +2318,50 @@ SELECT bot_id, signal_type, game_name, target_multiplier, confidence_bin,
 
 UPDATE alembic_version SET version_num='0002_signal_summaries' WHERE alembic_version.version_num = '0001_initial';
 
+-- Running upgrade 0002_signal_summaries -> 0003_json_null
+
+ALTER TABLE bot_vm_registration DISABLE TRIGGER USER;
+
+UPDATE bot_vm_registration SET metadata = NULL WHERE metadata = 'null'::jsonb;
+
+ALTER TABLE bot_vm_registration ENABLE TRIGGER USER;
+
+ALTER TABLE game_platform_config DISABLE TRIGGER USER;
+
+UPDATE game_platform_config SET config = NULL WHERE config = 'null'::jsonb;
+
+ALTER TABLE game_platform_config ENABLE TRIGGER USER;
+
+ALTER TABLE session_logs DISABLE TRIGGER USER;
+
+UPDATE session_logs SET metadata = NULL WHERE metadata = 'null'::jsonb;
+
+ALTER TABLE session_logs ENABLE TRIGGER USER;
+
+ALTER TABLE crash_game_rounds DISABLE TRIGGER USER;
+
+UPDATE crash_game_rounds SET metadata = NULL WHERE metadata = 'null'::jsonb;
+
+ALTER TABLE crash_game_rounds ENABLE TRIGGER USER;
+
+ALTER TABLE analytics_round_signals DISABLE TRIGGER USER;
+
+UPDATE analytics_round_signals SET feature_vector = NULL WHERE feature_vector = 'null'::jsonb;
+
+ALTER TABLE analytics_round_signals ENABLE TRIGGER USER;
+
+ALTER TABLE error_logs DISABLE TRIGGER USER;
+
+UPDATE error_logs SET context = NULL WHERE context = 'null'::jsonb;
+
+ALTER TABLE error_logs ENABLE TRIGGER USER;
+
+ALTER TABLE fleet_alerts DISABLE TRIGGER USER;
+
+UPDATE fleet_alerts SET value = NULL WHERE value = 'null'::jsonb;
+
+ALTER TABLE fleet_alerts ENABLE TRIGGER USER;
+
+UPDATE alembic_version SET version_num='0003_json_null' WHERE alembic_version.version_num = '0002_signal_summaries';
+
 COMMIT;

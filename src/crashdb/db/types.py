@@ -208,8 +208,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return moment.astimezone(UTC)
 
 
-# JSONB on PostgreSQL (indexable with GIN), JSON text elsewhere.
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+# JSONB on PostgreSQL (indexable with GIN), JSON text elsewhere. No value is SQL NULL, on
+# every write path (COPY writes NULL too), never the JSON text 'null'.
+JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 # Bounded strings, sized in one place.
 ID = String(64)
