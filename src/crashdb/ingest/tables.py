@@ -100,8 +100,10 @@ class _Statements:
             )
         binders = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
         self.convert = [(i, b) for i, b in enumerate(binders) if b is not None]
-        # The binders that keep None as NULL need not be called for it (JSON's makes it 'null').
-        self.keeps_null = frozenset(i for i, b in self.convert if b(None) is None)
+        # None is bound as NULL without its binder (crashdb's types all keep it: JSONType too).
+        kept = [table.c[columns[i]].name for i, b in self.convert if b(None) is not None]
+        if kept:
+            raise TypeError(f"{table.name}: the binders of {kept} do not keep None as NULL")
 
 
 _statements: dict[tuple[int, str], _Statements] = {}
@@ -116,13 +118,12 @@ def insert_rows(conn: Connection, table: Table, rows: Iterable[Sequence[Any]]) -
     if stmts is None:
         stmts = _statements[key] = _Statements(dialect, table)
     convert = stmts.convert
-    keeps_null = stmts.keeps_null
 
     def params(row: Sequence[Any]) -> list[Any]:
         values = list(row)
         for i, bind in convert:
             value = values[i]
-            if value is not None or i not in keeps_null:
+            if value is not None:
                 values[i] = bind(value)
         return values
 
